@@ -1,0 +1,1 @@
+//! meridian-api (being written).

@@ -1,0 +1,1 @@
+//! meridian-app (being written).

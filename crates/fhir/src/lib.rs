@@ -1,0 +1,1 @@
+//! meridian-fhir (being written).

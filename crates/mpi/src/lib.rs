@@ -1,0 +1,1 @@
+//! meridian-mpi (being written).

@@ -1,0 +1,1 @@
+//! meridian-security (being written).

@@ -1,0 +1,1 @@
+//! meridian-store (being written).
