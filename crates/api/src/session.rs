@@ -1,0 +1,87 @@
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    /// The 6-digit code, when the account has a second factor.
+    pub totp: Option<String>,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest").field("username", &self.username).finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    /// `physician`, `nurse`, `radiologist`, `pharmacist`, `billing-clerk`, `admin`.
+    pub role: String,
+    pub totp_enrolled: bool,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub token: String,
+    pub user: UserInfo,
+    /// The account has no second factor yet: the UI must run enrolment before anything else.
+    pub must_enrol_totp: bool,
+    /// Seconds of inactivity after which the session locks.
+    pub idle_timeout_secs: u32,
+}
+
+/// A TOTP secret being enrolled: shown once as a QR code / text, confirmed with a code.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpEnrolment {
+    pub secret_base32: String,
+    pub otpauth_uri: String,
+}
+
+impl std::fmt::Debug for TotpEnrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpEnrolment(..)")
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub password: String,
+    pub practitioner_id: Option<String>,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser").field("username", &self.username).field("role", &self.role).finish_non_exhaustive()
+    }
+}
+
+/// One audit trail record, as the admin audit view shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: String,
+    pub user_id: String,
+    pub username: Option<String>,
+    pub role: String,
+    pub action: String,
+    pub resource: Option<String>,
+    pub patient_id: Option<String>,
+    pub outcome: String,
+    pub flagged: bool,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditVerification {
+    pub records: i64,
+    pub intact: bool,
+    pub problems: Vec<String>,
+}
