@@ -51,6 +51,18 @@ impl StoreKey {
     }
 }
 
+impl StoreKey {
+    /// From 64 hex digits (as key stores keep it); `None` if it is not exactly that.
+    pub fn from_hex(hex: &str) -> Option<StoreKey> {
+        let bytes = audit::unhex(hex).filter(|b| b.len() == 32)?;
+        let mut raw = [0u8; 32];
+        raw.copy_from_slice(&bytes);
+        let key = StoreKey::from_raw(&raw);
+        raw.fill(0);
+        Some(key)
+    }
+}
+
 impl Drop for StoreKey {
     fn drop(&mut self) {
         // Best effort: overwrite the hex digits before the allocation is freed.

@@ -99,4 +99,12 @@ impl Tx {
         }
         Ok(out)
     }
+
+    /// Records merged into `patient_id` (their histories belong to its chart).
+    pub async fn merged_into(&mut self, patient_id: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT patient_id FROM patient_index WHERE merged_into = ? ORDER BY patient_id")
+            .bind(patient_id)
+            .fetch_all(&mut *self.tx)
+            .await?)
+    }
 }

@@ -1,0 +1,69 @@
+//! Key stores for tests of callers (behind the `test-support` feature).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use super::{KeyStore, KeyStoreError, MasterKey, check_account};
+
+/// A [`KeyStore`] in process memory, with the same account rules as [`super::OsKeyring`].
+#[derive(Debug, Default)]
+pub struct MemoryKeyStore {
+    keys: Mutex<HashMap<String, MasterKey>>,
+}
+
+impl MemoryKeyStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl KeyStore for MemoryKeyStore {
+    fn load(&self, account: &str) -> Result<Option<MasterKey>, KeyStoreError> {
+        check_account(account)?;
+        // A panic elsewhere while holding the lock leaves the map itself intact.
+        let keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(keys.get(account).map(MasterKey::duplicate))
+    }
+
+    fn store(&self, account: &str, key: &MasterKey) -> Result<(), KeyStoreError> {
+        check_account(account)?;
+        let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        keys.insert(account.to_owned(), key.duplicate());
+        Ok(())
+    }
+
+    fn delete(&self, account: &str) -> Result<(), KeyStoreError> {
+        check_account(account)?;
+        let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        keys.remove(account);
+        Ok(())
+    }
+}
+
+/// A [`KeyStore`] that fails every call with [`KeyStoreError::Unavailable`], as on a machine
+/// with no usable credential store.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FailingKeyStore;
+
+impl FailingKeyStore {
+    fn error() -> KeyStoreError {
+        KeyStoreError::Unavailable {
+            reason: "no credential store on this machine (test fake)".to_owned(),
+        }
+    }
+}
+
+impl KeyStore for FailingKeyStore {
+    fn load(&self, _account: &str) -> Result<Option<MasterKey>, KeyStoreError> {
+        Err(Self::error())
+    }
+
+    fn store(&self, _account: &str, _key: &MasterKey) -> Result<(), KeyStoreError> {
+        Err(Self::error())
+    }
+
+    fn delete(&self, _account: &str) -> Result<(), KeyStoreError> {
+        Err(Self::error())
+    }
+}
