@@ -22,6 +22,7 @@ mod audit_view;
 mod auth;
 mod chart;
 mod clock;
+mod demo;
 mod error;
 mod events;
 mod guard;
@@ -39,6 +40,8 @@ use tokio::sync::Mutex;
 
 pub use auth::INTERFACE_USER;
 pub use clock::{Clock, SystemClock};
+pub use demo::{DEMO_ADMIN, DEMO_PASSWORD, DemoAccount, DemoReport, demo_totp_secret};
+pub use meridian_demo::{CivilDateTime, DemoConfig};
 #[cfg(feature = "test-support")]
 pub use clock::FakeClock;
 pub use error::{AppError, Result};
@@ -104,6 +107,19 @@ impl App {
 
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// Checks and audits that the session's user may rotate the database key (administrators).
+    /// The rotation itself runs on the store once the app is closed: see
+    /// [`Workspace::rotate_key`] and [`App::into_store`].
+    pub async fn authorize_key_rotation(&self, token: &str) -> Result<()> {
+        self.audited(token, meridian_domain::access::Action::RotateKey, guard::Target::none(), async |_tx: &mut meridian_store::Tx, _ctx: &mut guard::Ctx| Ok(()))
+            .await
+    }
+
+    /// Gives up the app for its store (key rotation, which reopens the database).
+    pub fn into_store(self) -> Store {
+        self.store
     }
 
     /// Checkpoints and closes the database.

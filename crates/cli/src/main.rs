@@ -1,1 +1,441 @@
-fn main() {}
+//! `meridian`: headless operations on a Meridian database (create, demo data, users, search,
+//! chart summary, audit verification and export, key rotation, bulk import).
+//!
+//! A thin front end over `meridian-app`: it parses arguments, asks for credentials, calls one
+//! use case and prints the result. Passwords come from the terminal, or from
+//! `MERIDIAN_PASSWORD` / `MERIDIAN_TOTP` / `MERIDIAN_PASSPHRASE` for scripts.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use meridian_api::{ApiError, LoginRequest, NewUser};
+use meridian_app::{App, AppError, CivilDateTime, DemoConfig, KeySource, Policy, SystemClock, Workspace};
+use meridian_security::keys::{KeyStore, OsKeyring};
+
+#[derive(Parser)]
+#[command(name = "meridian", version, about = "Meridian clinical workstation: headless operations")]
+struct Cli {
+    /// The database file.
+    #[arg(long, global = true, env = "MERIDIAN_DB", default_value = "meridian.db")]
+    db: PathBuf,
+    /// Log in as this user (commands that touch records need one).
+    #[arg(long, short = 'u', global = true, env = "MERIDIAN_USER")]
+    user: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KeyArg {
+    /// A random key kept in the OS keyring.
+    Keyring,
+    /// A key derived from a passphrase typed at start (machines without a keyring).
+    Passphrase,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Creates an encrypted database and its first administrator.
+    Init {
+        #[arg(long, value_enum, default_value = "keyring")]
+        key: KeyArg,
+        #[arg(long)]
+        admin: String,
+        #[arg(long, default_value = "Administrator")]
+        admin_name: String,
+    },
+    /// Creates a database holding the synthetic demo hospital (fixed seed).
+    Demo {
+        #[arg(long, value_enum, default_value = "keyring")]
+        key: KeyArg,
+        #[arg(long, default_value_t = 60)]
+        patients: usize,
+        #[arg(long, default_value_t = 20_261_129)]
+        seed: u64,
+        /// Replace an existing database at the path.
+        #[arg(long)]
+        force: bool,
+    },
+    /// User accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Finds patients by name prefixes, birth date, MRN or ABHA number.
+    Search { query: Vec<String> },
+    /// Prints a patient's chart summary.
+    Chart {
+        /// Patient id, MRN or ABHA number.
+        patient: String,
+    },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// The database key.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Imports FHIR resources, one JSON object per line on standard input, as the interface
+    /// account. Prints `ok <type>/<id>/<version>` once each is committed.
+    Import,
+    /// Prints the current code for a TOTP secret (for demo accounts).
+    Totp { secret: String },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    Add {
+        username: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: String,
+    },
+    List,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walks the hash chain; exits 3 if it was tampered with.
+    Verify,
+    /// Writes the trail as FHIR AuditEvent resources, one per line.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Re-encrypts the database under a new key.
+    Rotate,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            let api: ApiError = e.into();
+            eprintln!("error [{}]: {}", serde_json::to_string(&api.code).unwrap_or_default().trim_matches('"'), api.message);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn keystore() -> Result<Box<dyn KeyStore>, AppError> {
+    OsKeyring::new().map(|k| Box::new(k) as Box<dyn KeyStore>).map_err(|e| AppError::KeyUnavailable(e.to_string()))
+}
+
+/// Reads a secret from `env` or, failing that, a line from the terminal.
+fn secret(env: &str, prompt: &str) -> Result<String, AppError> {
+    if let Ok(v) = std::env::var(env) {
+        return Ok(v);
+    }
+    eprint!("{prompt}: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn open(cli: &Cli) -> Result<App, AppError> {
+    let keys = keystore().ok();
+    let config = meridian_app::WorkspaceConfig::read(&cli.db);
+    let passphrase = match config.as_ref().map(|c| c.key_source) {
+        Ok(KeySource::Passphrase) => Some(secret("MERIDIAN_PASSPHRASE", "database passphrase")?),
+        _ => None,
+    };
+    let keys: Box<dyn KeyStore> = match keys {
+        Some(k) => k,
+        None if passphrase.is_some() => Box::new(NoKeyring),
+        None => return Err(keystore().err().unwrap_or(AppError::KeyUnavailable("no keyring".into()))),
+    };
+    let store = Workspace::open(&cli.db, keys.as_ref(), passphrase.as_deref()).await?;
+    Ok(App::new(store, Arc::new(SystemClock), Policy::default()))
+}
+
+/// Stands in for the keyring on machines that have none, where only passphrases open databases.
+struct NoKeyring;
+
+impl KeyStore for NoKeyring {
+    fn load(&self, _: &str) -> Result<Option<meridian_security::keys::MasterKey>, meridian_security::keys::KeyStoreError> {
+        Ok(None)
+    }
+    fn store(&self, _: &str, _: &meridian_security::keys::MasterKey) -> Result<(), meridian_security::keys::KeyStoreError> {
+        Err(meridian_security::keys::KeyStoreError::Unavailable { reason: "no keyring on this machine".into() })
+    }
+    fn delete(&self, _: &str) -> Result<(), meridian_security::keys::KeyStoreError> {
+        Ok(())
+    }
+}
+
+async fn login(app: &App, cli: &Cli) -> Result<String, AppError> {
+    let username = cli.user.clone().ok_or_else(|| AppError::Validation("log in with --user NAME (or MERIDIAN_USER)".into()))?;
+    let password = secret("MERIDIAN_PASSWORD", "password")?;
+    let mut req = LoginRequest { username, password, totp: std::env::var("MERIDIAN_TOTP").ok() };
+    match app.login(&req).await {
+        Err(AppError::TotpRequired) => {
+            req.totp = Some(secret("MERIDIAN_TOTP", "authenticator code")?);
+            Ok(app.login(&req).await?.token)
+        }
+        other => Ok(other?.token),
+    }
+}
+
+fn now_civil() -> CivilDateTime {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let (year, month, day) = meridian_domain::time::civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    CivilDateTime { year, month: u32::from(month), day: u32::from(day), hour: (rem / 3600) as u32, minute: (rem / 60 % 60) as u32 }
+}
+
+async fn create(cli: &Cli, key: KeyArg) -> Result<App, AppError> {
+    let (source, passphrase) = match key {
+        KeyArg::Keyring => (KeySource::Keyring, None),
+        KeyArg::Passphrase => (KeySource::Passphrase, Some(secret("MERIDIAN_PASSPHRASE", "new database passphrase")?)),
+    };
+    let keys: Box<dyn KeyStore> = match source {
+        KeySource::Keyring => keystore()?,
+        KeySource::Passphrase => Box::new(NoKeyring),
+    };
+    let store = Workspace::create(&cli.db, source, keys.as_ref(), passphrase.as_deref()).await?;
+    Ok(App::new(store, Arc::new(SystemClock), Policy::default()))
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, AppError> {
+    match &cli.command {
+        Command::Totp { secret } => {
+            let s = meridian_security::totp::TotpSecret::from_base32(secret).map_err(|e| AppError::Validation(e.to_string()))?;
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            println!("{}", meridian_security::totp::Totp::new(s).code_at(now));
+        }
+        Command::Init { key, admin, admin_name } => {
+            let password = secret("MERIDIAN_PASSWORD", "administrator password")?;
+            let app = create(&cli, *key).await?;
+            let user = app
+                .bootstrap(&NewUser { username: admin.clone(), display_name: admin_name.clone(), role: "admin".into(), password, practitioner_id: None })
+                .await?;
+            app.close().await;
+            println!("created {} with administrator {}", cli.db.display(), user.username);
+        }
+        Command::Demo { key, patients, seed, force } => {
+            if *force && cli.db.exists() {
+                for suffix in ["", "-wal", "-shm", ".audit-anchor", ".meridian.json"] {
+                    let mut p = cli.db.as_os_str().to_owned();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(PathBuf::from(p));
+                }
+            }
+            let app = create(&cli, *key).await?;
+            let mut config = DemoConfig::interactive(*seed, now_civil());
+            config.patients = *patients;
+            let started = std::time::Instant::now();
+            let report = app
+                .load_demo(&config, |n| {
+                    if n % 10 == 0 {
+                        eprint!("\rloading demo hospital: {n}/{patients} patients");
+                    }
+                })
+                .await?;
+            eprintln!();
+            app.close().await;
+            println!(
+                "demo hospital in {} ({} patients, {} resources, {:.1} s)",
+                cli.db.display(),
+                report.patients,
+                report.resources,
+                started.elapsed().as_secs_f64()
+            );
+            println!("accounts (password '{}'; TOTP secret for an authenticator app, or `meridian totp SECRET`):", meridian_app::DEMO_PASSWORD);
+            for a in &report.accounts {
+                println!("  {:<14} {:<14} {}", a.username, a.role, a.totp_secret);
+            }
+        }
+        Command::User { command } => {
+            let app = open(&cli).await?;
+            let token = login(&app, &cli).await?;
+            match command {
+                UserCommand::Add { username, role, name } => {
+                    let password = secret("MERIDIAN_NEW_PASSWORD", "new user's password")?;
+                    let u = app.add_user(&token, &NewUser { username: username.clone(), display_name: name.clone(), role: role.clone(), password, practitioner_id: None }).await?;
+                    println!("added {} ({})", u.username, u.role);
+                }
+                UserCommand::List => {
+                    for u in app.list_users(&token).await? {
+                        println!("{:<16} {:<14} {:<5} {}", u.username, u.role, if u.totp_enrolled { "totp" } else { "-" }, u.display_name);
+                    }
+                }
+            }
+            app.close().await;
+        }
+        Command::Search { query } => {
+            let app = open(&cli).await?;
+            let token = login(&app, &cli).await?;
+            let hits = app.search_patients(&token, &query.join(" ")).await?;
+            for p in &hits {
+                println!(
+                    "{:<14} {:<32} {:<10} {:<6} {:<7} {}",
+                    p.id,
+                    p.display_name,
+                    p.birth_date.as_deref().unwrap_or("-"),
+                    p.age.as_deref().unwrap_or("-"),
+                    p.sex.as_deref().unwrap_or("-"),
+                    p.mrn.as_deref().unwrap_or("-")
+                );
+            }
+            if hits.is_empty() {
+                println!("no patient matches");
+            }
+            app.close().await;
+        }
+        Command::Chart { patient } => {
+            let app = open(&cli).await?;
+            let token = login(&app, &cli).await?;
+            let id = match app.search_patients(&token, patient).await?.as_slice() {
+                [one] => one.id.clone(),
+                _ => patient.clone(),
+            };
+            let c = app.chart_summary(&token, &id).await?;
+            print_chart(&c);
+            app.close().await;
+        }
+        Command::Audit { command } => {
+            let app = open(&cli).await?;
+            let token = login(&app, &cli).await?;
+            match command {
+                AuditCommand::Verify => {
+                    let v = app.verify_audit(&token).await?;
+                    app.close().await;
+                    if v.intact {
+                        println!("audit trail intact: {} records", v.records);
+                    } else {
+                        println!("AUDIT TRAIL TAMPERED: {} records, {} problems", v.records, v.problems.len());
+                        for p in &v.problems {
+                            println!("  {p}");
+                        }
+                        return Ok(ExitCode::from(3));
+                    }
+                }
+                AuditCommand::Export { out } => {
+                    let mut file = std::io::BufWriter::new(std::fs::File::create(out).map_err(|e| AppError::Internal(e.to_string()))?);
+                    let mut after = 0;
+                    let mut n = 0;
+                    loop {
+                        let page = app.export_audit(&token, after, 1000).await?;
+                        if page.is_empty() {
+                            break;
+                        }
+                        for ev in &page {
+                            serde_json::to_writer(&mut file, ev).map_err(|e| AppError::Internal(e.to_string()))?;
+                            file.write_all(b"\n").map_err(|e| AppError::Internal(e.to_string()))?;
+                            n += 1;
+                        }
+                        after = page.last().and_then(|e| e["id"].as_str()?.strip_prefix("audit-")?.parse().ok()).unwrap_or(i64::MAX);
+                    }
+                    file.flush().map_err(|e| AppError::Internal(e.to_string()))?;
+                    app.close().await;
+                    println!("exported {n} AuditEvent resources to {}", out.display());
+                }
+            }
+        }
+        Command::Key { command: KeyCommand::Rotate } => {
+            let app = open(&cli).await?;
+            let token = login(&app, &cli).await?;
+            app.authorize_key_rotation(&token).await?;
+            let store = app.into_store();
+            let keys = keystore().ok();
+            let new_passphrase = match meridian_app::WorkspaceConfig::read(&cli.db)?.key_source {
+                KeySource::Passphrase => Some(secret("MERIDIAN_NEW_PASSPHRASE", "new passphrase")?),
+                KeySource::Keyring => None,
+            };
+            let keys: Box<dyn KeyStore> = keys.map_or(Box::new(NoKeyring) as Box<dyn KeyStore>, |k| k);
+            let store = Workspace::rotate_key(store, keys.as_ref(), new_passphrase.as_deref()).await?;
+            store.close().await;
+            println!("database key rotated");
+        }
+        Command::Import => {
+            let app = open(&cli).await?;
+            let token = app.interface_session().await?;
+            let stdin = std::io::stdin();
+            let mut out = std::io::stdout().lock();
+            let (mut ok, mut failed) = (0u64, 0u64);
+            for (n, line) in stdin.lock().lines().enumerate() {
+                let line = line.map_err(|e| AppError::Internal(e.to_string()))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match app.import_resource(&token, line.as_bytes()).await {
+                    Ok(o) => {
+                        ok += 1;
+                        let _ = writeln!(out, "ok {}/{}/{}", o.resource_type, o.id, o.version);
+                        let _ = out.flush();
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        let api: ApiError = e.into();
+                        let _ = writeln!(out, "error line {}: {}", n + 1, api.message);
+                    }
+                }
+            }
+            app.close().await;
+            eprintln!("imported {ok}, failed {failed}");
+            if failed > 0 {
+                return Ok(ExitCode::from(4));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_chart(c: &meridian_api::ChartSummary) {
+    let p = &c.banner.patient;
+    println!(
+        "{}  {} {}  DOB {}  MRN {}{}",
+        p.display_name,
+        p.age.as_deref().unwrap_or("?"),
+        p.sex.as_deref().unwrap_or("?"),
+        p.birth_date.as_deref().unwrap_or("?"),
+        p.mrn.as_deref().unwrap_or("-"),
+        p.abha.as_deref().map(|a| format!("  ABHA {a}")).unwrap_or_default()
+    );
+    match c.banner.allergy_status.as_str() {
+        "nka" => println!("Allergies: No known allergies"),
+        "recorded" => println!("Allergies: {}", c.banner.allergies.join(", ")),
+        _ => println!("Allergies: not recorded"),
+    }
+    println!("\nProblems ({}):", c.problems.len());
+    for pr in &c.problems {
+        println!("  {} [{}]", pr.condition.display, pr.condition.code.as_deref().unwrap_or("-"));
+    }
+    println!("\nMedications ({}):", c.medications.len());
+    for m in &c.medications {
+        println!("  {}  {}", m.medication.display, m.dosage.as_deref().unwrap_or(""));
+    }
+    println!("\nLatest vitals:");
+    for v in &c.latest_vitals {
+        println!("  {:<32} {:>8} {:<10} {:<3} {}", v.display, value_text(v), v.unit.as_deref().unwrap_or(""), v.flag.as_deref().unwrap_or(""), v.effective.as_deref().unwrap_or(""));
+    }
+    println!("\nRecent labs ({}):", c.recent_labs.len());
+    for v in &c.recent_labs {
+        println!("  {:<32} {:>8} {:<16} {:<3} {}", v.display, value_text(v), v.unit.as_deref().unwrap_or(""), v.flag.as_deref().unwrap_or(""), v.effective.as_deref().unwrap_or(""));
+    }
+    println!("\nUnsigned notes: {}", c.unsigned_notes);
+}
+
+fn value_text(v: &meridian_api::ObservationRow) -> String {
+    v.value_text.clone().or_else(|| v.value.map(|x| format!("{x}"))).unwrap_or_else(|| "-".into())
+}
