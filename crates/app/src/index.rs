@@ -34,9 +34,11 @@ pub(crate) fn demographics(p: &Patient) -> Demographics {
         given: p.given_names().into_iter().map(str::to_owned).collect(),
         birth_date,
         sex,
+        // This site's own MRN is new at every registration, so it says nothing about identity.
         identifiers: p
             .identifier
             .iter()
+            .filter(|i| i.system.as_deref() != Some(meridian_domain::identifier::MRN_SYSTEM))
             .filter_map(|i| Some(Ident::new(i.system.clone()?, i.value.clone()?)))
             .collect(),
         postal_code: address.and_then(|a| a.postal_code.clone()),

@@ -68,9 +68,11 @@ enum Command {
     Search { query: Vec<String> },
     /// Prints a patient's chart summary.
     Chart {
-        /// Patient id, MRN or ABHA number.
-        patient: String,
+        /// Patient id, MRN or ABHA number; the first of your patients if left out.
+        patient: Option<String>,
     },
+    /// Lists the patients in your care.
+    Patients,
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -305,12 +307,23 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
         Command::Chart { patient } => {
             let app = open(&cli).await?;
             let token = login(&app, &cli).await?;
-            let id = match app.search_patients(&token, patient).await?.as_slice() {
-                [one] => one.id.clone(),
-                _ => patient.clone(),
+            let id = match patient {
+                Some(patient) => match app.search_patients(&token, patient).await?.as_slice() {
+                    [one] => one.id.clone(),
+                    _ => patient.clone(),
+                },
+                None => app.my_patients(&token).await?.first().map(|p| p.id.clone()).ok_or(AppError::NotFound("patient in your care"))?,
             };
             let c = app.chart_summary(&token, &id).await?;
             print_chart(&c);
+            app.close().await;
+        }
+        Command::Patients => {
+            let app = open(&cli).await?;
+            let token = login(&app, &cli).await?;
+            for p in app.my_patients(&token).await? {
+                println!("{:<14} {:<32} {:<10} {:<6} {}", p.id, p.display_name, p.birth_date.as_deref().unwrap_or("-"), p.age.as_deref().unwrap_or("-"), p.mrn.as_deref().unwrap_or("-"));
+            }
             app.close().await;
         }
         Command::Audit { command } => {

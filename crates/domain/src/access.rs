@@ -117,6 +117,7 @@ pub enum Action {
     // Bulk data exchange (sync, HL7 feeds, import).
     ImportRecords,
     // Administration.
+    Login,
     ManageUsers,
     ReadAuditTrail,
     ExportAuditTrail,
@@ -125,7 +126,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 28] = [
         Action::SearchPatients,
         Action::RegisterPatient,
         Action::UpdateDemographics,
@@ -148,6 +149,7 @@ impl Action {
         Action::ReadBilling,
         Action::EditBilling,
         Action::ImportRecords,
+        Action::Login,
         Action::ManageUsers,
         Action::ReadAuditTrail,
         Action::ExportAuditTrail,
@@ -160,7 +162,7 @@ impl Action {
         match self {
             SearchPatients | RegisterPatient | MergePatients | ImportRecords | ReadBilling
             | EditBilling => Scope::Hospital,
-            ManageUsers | ReadAuditTrail | ExportAuditTrail | RotateKey | ReviewBreakGlass => {
+            Login | ManageUsers | ReadAuditTrail | ExportAuditTrail | RotateKey | ReviewBreakGlass => {
                 Scope::System
             }
             UpdateDemographics | ReadChart | ReadNotes | WriteNote | SignNote | RecordVitals
@@ -204,6 +206,7 @@ impl Action {
             ReadBilling => "read-billing",
             EditBilling => "edit-billing",
             ImportRecords => "import-records",
+            Login => "login",
             ManageUsers => "manage-users",
             ReadAuditTrail => "read-audit-trail",
             ExportAuditTrail => "export-audit-trail",
@@ -299,6 +302,7 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         ReportImaging => role == Radiologist,
         ReadBilling | EditBilling => role == BillingClerk,
         ImportRecords => role == Interface,
+        Login => role != Interface,
         ManageUsers | ReadAuditTrail | ExportAuditTrail | RotateKey | ReviewBreakGlass => {
             role == Admin
         }
