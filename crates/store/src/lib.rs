@@ -40,18 +40,23 @@ pub use users::{BreakGlassRow, LoginState, UserRow};
 
 /// The database's 256-bit encryption key, held in SQLCipher's raw-key pragma form.
 pub struct StoreKey {
-    /// `"x'<64 hex digits>'"`, quoted as `PRAGMA key = ...` needs it.
-    sqlcipher: String,
+    /// `"x'<64 hex digits>'"`, quoted as `PRAGMA key = ...` needs it; `None`: no encryption.
+    sqlcipher: Option<String>,
 }
 
 impl StoreKey {
     /// A raw 256-bit key: SQLCipher uses it directly, without its own key derivation.
     pub fn from_raw(key: &[u8; 32]) -> StoreKey {
-        StoreKey { sqlcipher: format!("\"x'{}'\"", audit::hex(key)) }
+        StoreKey { sqlcipher: Some(format!("\"x'{}'\"", audit::hex(key))) }
     }
 }
 
 impl StoreKey {
+    /// No encryption at all: for measuring what SQLCipher costs, never for patient data.
+    pub fn unencrypted_for_benchmarks() -> StoreKey {
+        StoreKey { sqlcipher: None }
+    }
+
     /// From 64 hex digits (as key stores keep it); `None` if it is not exactly that.
     pub fn from_hex(hex: &str) -> Option<StoreKey> {
         let bytes = audit::unhex(hex).filter(|b| b.len() == 32)?;
@@ -66,8 +71,10 @@ impl StoreKey {
 impl Drop for StoreKey {
     fn drop(&mut self) {
         // Best effort: overwrite the hex digits before the allocation is freed.
-        let zeros = "0".repeat(self.sqlcipher.len());
-        self.sqlcipher.replace_range(.., &zeros);
+        if let Some(k) = &mut self.sqlcipher {
+            let zeros = "0".repeat(k.len());
+            k.replace_range(.., &zeros);
+        }
     }
 }
 
@@ -174,18 +181,19 @@ impl Store {
         // Prove the key on a single connection before anything sets WAL mode or migrates, so a
         // wrong key leaves the file exactly as it was.
         if !create {
-            let probe = SqliteConnectOptions::new()
-                .filename(path)
-                .create_if_missing(false)
-                .pragma("key", key.sqlcipher.clone());
+            let mut probe = SqliteConnectOptions::new().filename(path).create_if_missing(false);
+            if let Some(k) = &key.sqlcipher {
+                probe = probe.pragma("key", k.clone());
+            }
             let mut conn = sqlx::SqliteConnection::connect_with(&probe).await?;
             sqlx::query("SELECT count(*) FROM sqlite_master").execute(&mut conn).await?;
             conn.close().await?;
         }
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(create)
-            .pragma("key", key.sqlcipher.clone())
+        let mut options = SqliteConnectOptions::new().filename(path).create_if_missing(create);
+        if let Some(k) = &key.sqlcipher {
+            options = options.pragma("key", k.clone());
+        }
+        let options = options
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(match durability {
                 Durability::Full => SqliteSynchronous::Full,
@@ -252,8 +260,9 @@ impl Store {
     /// transaction) and returns the store reopened with it.
     pub async fn rekey(self, new_key: &StoreKey) -> Result<Store> {
         let path = self.path.clone();
+        let Some(new) = &new_key.sqlcipher else { return Err(StoreError::WrongKey) };
         let mut conn = self.pool.acquire().await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA rekey = {}", new_key.sqlcipher)))
+        sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA rekey = {new}")))
             .execute(&mut *conn)
             .await?;
         drop(conn);
