@@ -323,7 +323,12 @@ pub(crate) struct AllergenInfo {
 
 pub(crate) fn allergen_info(a: Allergen) -> AllergenInfo {
     let (snomed, display, text, category) = match a {
-        Allergen::Penicillin => ("764146007", "Penicillin (substance)", "Penicillin", "medication"),
+        Allergen::Penicillin => (
+            "764146007",
+            "Penicillin (substance)",
+            "Penicillin",
+            "medication",
+        ),
         Allergen::Sulfonamide => (
             "387406002",
             "Sulfonamide (substance)",
@@ -406,7 +411,14 @@ pub(crate) fn analyte_info(a: Analyte) -> AnalyteInfo {
             0,
         ),
         Analyte::Temperature => ("8310-5", "Body temperature", "Temperature", "°C", "Cel", 1),
-        Analyte::RespRate => ("9279-1", "Respiratory rate", "Respiratory rate", "/min", "/min", 0),
+        Analyte::RespRate => (
+            "9279-1",
+            "Respiratory rate",
+            "Respiratory rate",
+            "/min",
+            "/min",
+            0,
+        ),
         Analyte::SpO2 => (
             "59408-5",
             "Oxygen saturation in Arterial blood by Pulse oximetry",
@@ -417,7 +429,14 @@ pub(crate) fn analyte_info(a: Analyte) -> AnalyteInfo {
         ),
         Analyte::Weight => ("29463-7", "Body weight", "Weight", "kg", "kg", 1),
         Analyte::Height => ("8302-2", "Body height", "Height", "cm", "cm", 1),
-        Analyte::Bmi => ("39156-5", "Body mass index (BMI) [Ratio]", "BMI", "kg/m2", "kg/m2", 1),
+        Analyte::Bmi => (
+            "39156-5",
+            "Body mass index (BMI) [Ratio]",
+            "BMI",
+            "kg/m2",
+            "kg/m2",
+            1,
+        ),
         Analyte::Glucose => (
             "2345-7",
             "Glucose [Mass/volume] in Serum or Plasma",

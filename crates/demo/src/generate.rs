@@ -215,7 +215,7 @@ fn plan_meds(p: &mut Person, visits: &[(Kind, i64, i64)], rng: &mut Rng, index: 
             let start = if c.pre_existing {
                 (c.onset + rng.int(7, 60) * DAY).min(p.window_start - DAY)
             } else {
-                visits[c.visit].1 + 15
+                visits[c.visit].1
             };
             meds.push(MedPlan {
                 med,
@@ -275,11 +275,7 @@ fn choose_episode(p: &Person, kind: Kind, k: usize, t: i64, rng: &mut Rng) -> Ep
             let risk = p.has(Cond::Diabetes, t) || p.has(Cond::Hypertension, t);
             let weights = [
                 3 + w(known(p, Cond::Copd, k), 3) + w(age > 65, 2),
-                if cad {
-                    5
-                } else {
-                    w(age > 45 && risk, 1)
-                },
+                if cad { 5 } else { w(age > 45 && risk, 1) },
                 w(known(p, Cond::HeartFailure, k), 5),
                 w(known(p, Cond::Copd, k), 3),
                 if age > 65 { 2 } else { 1 },
@@ -345,7 +341,14 @@ fn add(list: &mut Vec<Analyte>, items: &[Analyte]) {
 }
 
 impl Walk<'_> {
-    fn panels(&mut self, visit: &Visit, k: usize, round: usize, r: &Round, rng: &mut Rng) -> Vec<Analyte> {
+    fn panels(
+        &mut self,
+        visit: &Visit,
+        k: usize,
+        round: usize,
+        r: &Round,
+        rng: &mut Rng,
+    ) -> Vec<Analyte> {
         let p = self.p;
         let t = r.t;
         let age = p.age_at(t);
@@ -458,7 +461,11 @@ impl Walk<'_> {
         let mut emitted: Vec<Value> = Vec::with_capacity(9);
         let mut v = Vitals::default();
 
-        let hr = self.measure(Analyte::HeartRate, p.vital(Analyte::HeartRate, t, ep, sev, rng), t);
+        let hr = self.measure(
+            Analyte::HeartRate,
+            p.vital(Analyte::HeartRate, t, ep, sev, rng),
+            t,
+        );
         v.hr = Some(hr.value);
         let id = obs_id(self.index, &mut self.obs_n);
         emitted.push(resources::observation(id, &ctx, &hr));
@@ -483,14 +490,22 @@ impl Walk<'_> {
             emitted.push(resources::observation(id, &ctx, &m));
         }
         if r.weight {
-            let w = self.measure(Analyte::Weight, p.vital(Analyte::Weight, t, ep, sev, rng), t);
+            let w = self.measure(
+                Analyte::Weight,
+                p.vital(Analyte::Weight, t, ep, sev, rng),
+                t,
+            );
             v.weight = Some(w.value);
             let id = obs_id(self.index, &mut self.obs_n);
             emitted.push(resources::observation(id, &ctx, &w));
-            let height_due = n == 0
-                && (age < 18 || self.last_height.is_none_or(|(t0, _)| t - t0 > 365 * DAY));
+            let height_due =
+                n == 0 && (age < 18 || self.last_height.is_none_or(|(t0, _)| t - t0 > 365 * DAY));
             if height_due {
-                let h = self.measure(Analyte::Height, p.vital(Analyte::Height, t, ep, sev, rng), t);
+                let h = self.measure(
+                    Analyte::Height,
+                    p.vital(Analyte::Height, t, ep, sev, rng),
+                    t,
+                );
                 self.last_height = Some((t, h.value));
                 let id = obs_id(self.index, &mut self.obs_n);
                 emitted.push(resources::observation(id, &ctx, &h));
@@ -589,7 +604,7 @@ fn rounds_for(visit: &Visit, rng: &mut Rng) -> Vec<Round> {
                 let day = d0 + d;
                 let severity = (1.0 - 0.3 * d as f64).max(0.1);
                 let morning = utc_of_local(day, 6 * 60 + rng.int(0, 20));
-                if d >= 1 && morning < end - 60 {
+                if d >= 1 && morning > r0 + 60 && morning < end - 60 {
                     rounds.push(Round {
                         t: morning,
                         labs: true,
@@ -614,13 +629,7 @@ fn rounds_for(visit: &Visit, rng: &mut Rng) -> Vec<Round> {
     rounds
 }
 
-fn allergies(
-    w: &mut Walk<'_>,
-    rng: &mut Rng,
-    enc: &Value,
-    t: i64,
-    recorder: usize,
-) -> String {
+fn allergies(w: &mut Walk<'_>, rng: &mut Rng, enc: &Value, t: i64, recorder: usize) -> String {
     let index = w.index;
     let draw = rng.f64();
     if draw >= 0.72 {
@@ -839,7 +848,7 @@ pub(crate) fn generate(s: &Settings, index: usize) -> DemoPatient {
             has_problems: !problems.is_empty(),
         }));
         if let (Some(id), Episode::Acute(cond)) = (&acute_id, visit.episode) {
-            let onset = visit.start - rng.int(6 * 60, 3 * DAY);
+            let onset = (visit.start - rng.int(6 * 60, 3 * DAY)).max(p.birth_min);
             let abatement = (visit.end + rng.int(3, 10) * DAY).min(s.now);
             w.out.push(resources::condition(&ConditionSpec {
                 id,
@@ -1016,7 +1025,11 @@ fn encounter(e: &EncounterSpec<'_>) -> Value {
         return enc;
     };
     let flare_id = match v.episode {
-        Episode::Flare(c) => e.chronic.iter().find(|x| x.cond == c).map(|x| x.id.as_str()),
+        Episode::Flare(c) => e
+            .chronic
+            .iter()
+            .find(|x| x.cond == c)
+            .map(|x| x.id.as_str()),
         _ => None,
     };
     match (e.acute_id.or(flare_id), v.episode) {

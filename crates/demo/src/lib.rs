@@ -15,9 +15,12 @@
 //!
 //! What it refuses to know: no IO, no clock (the caller passes `now`), no environment, no
 //! storage or FHIR client, and no global state. It does not validate FHIR beyond building it
-//! correctly, and it never generates near-duplicate registrations: every patient is a distinct
-//! person with a unique MRN (and a unique ABHA number when one is present). Everything is
-//! synthetic; UK phone numbers use Ofcom's drama range and e-mail addresses use `.example`.
+//! correctly, and it never generates deliberate near-duplicate registrations: every patient is
+//! a distinct person with a unique MRN (and a unique ABHA number when one is present). As in a
+//! real register, unrelated people occasionally share a name and birth date (17 pairs in
+//! 100,000 patients for one seed); they differ in MRN, phone, address and ABHA number.
+//! Everything is synthetic; UK phone numbers use Ofcom's drama range and e-mail addresses use
+//! `.example`.
 //!
 //! Terminology notes: chronic kidney disease stage 3 is coded ICD-10-CM `N18.30` (since 2020
 //! `N18.3` is a non-billable header); eGFR uses LOINC `33914-3` and is computed with the MDRD
@@ -127,8 +130,18 @@ impl DemoConfig {
                 })
             }
         };
-        field("year", i64::from(n.year), (1900..=9999).contains(&n.year), "1900..=9999")?;
-        field("month", i64::from(n.month), (1..=12).contains(&n.month), "1..=12")?;
+        field(
+            "year",
+            i64::from(n.year),
+            (1900..=9999).contains(&n.year),
+            "1900..=9999",
+        )?;
+        field(
+            "month",
+            i64::from(n.month),
+            (1..=12).contains(&n.month),
+            "1..=12",
+        )?;
         let dim = time::days_in_month(i64::from(n.year), n.month.clamp(1, 12));
         field(
             "day",

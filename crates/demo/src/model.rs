@@ -189,7 +189,8 @@ impl Person {
         if dm {
             has.push(Cond::Diabetes);
         }
-        let htn = a >= 22.0 && rng.chance(min(0.55, (a - 20.0) * 0.0105 + if dm { 0.1 } else { 0.0 }));
+        let htn =
+            a >= 22.0 && rng.chance(min(0.55, (a - 20.0) * 0.0105 + if dm { 0.1 } else { 0.0 }));
         if htn {
             has.push(Cond::Hypertension);
         }
@@ -198,7 +199,10 @@ impl Person {
             has.push(Cond::Hyperlipidemia);
         }
         let ckd = a >= 40.0
-            && rng.chance(min(0.3, (a - 40.0) * 0.002 + boost(dm, 0.08) + boost(htn, 0.05)));
+            && rng.chance(min(
+                0.3,
+                (a - 40.0) * 0.002 + boost(dm, 0.08) + boost(htn, 0.05),
+            ));
         if ckd {
             has.push(Cond::Ckd3);
         }
@@ -207,12 +211,18 @@ impl Person {
             has.push(Cond::AtrialFibrillation);
         }
         let cad = a >= 40.0
-            && rng.chance(min(0.22, (a - 40.0) * 0.0035 + boost(dm, 0.04) + boost(htn, 0.03)));
+            && rng.chance(min(
+                0.22,
+                (a - 40.0) * 0.0035 + boost(dm, 0.04) + boost(htn, 0.03),
+            ));
         if cad {
             has.push(Cond::CoronaryDisease);
         }
         if a >= 50.0
-            && rng.chance(min(0.16, (a - 50.0) * 0.002 + boost(cad, 0.06) + boost(af, 0.06)))
+            && rng.chance(min(
+                0.16,
+                (a - 50.0) * 0.002 + boost(cad, 0.06) + boost(af, 0.06),
+            ))
         {
             has.push(Cond::HeartFailure);
         }
@@ -499,7 +509,11 @@ impl Person {
                 // Estimated average glucose from HbA1c (ADAG), less a little for the many
                 // morning (near-fasting) draws.
                 let spread = 7.0 + (a1c - 5.0).max(0.0) * 4.0;
-                let offset = if self.has(Cond::Diabetes, t) { 14.0 } else { 18.0 };
+                let offset = if self.has(Cond::Diabetes, t) {
+                    14.0
+                } else {
+                    18.0
+                };
                 (28.7 * a1c - 46.7 - offset + rng.normal(0.0, spread)).max(58.0)
             }
             Analyte::Creatinine => self.creatinine(t, episode, s, rng),
@@ -628,7 +642,9 @@ impl Person {
 
     fn hba1c(&self, t: i64, rng: &mut Rng) -> f64 {
         let noise = rng.normal(0.0, 0.12);
-        let Some(onset) = self.onset_of(Cond::Diabetes).filter(|o| *o <= t + MINUTES_PER_YEAR)
+        let Some(onset) = self
+            .onset_of(Cond::Diabetes)
+            .filter(|o| *o <= t + MINUTES_PER_YEAR)
         else {
             return self.a1c0 + 0.02 * self.years_in_window(t) + noise;
         };
@@ -655,7 +671,11 @@ impl Person {
         } else if let Some(onset) = self.onset_of(Cond::Ckd3) {
             mdrd_inverse(self.ckd_egfr(t, onset), age.max(18.0), self.female)
         } else {
-            let aging = if age > 40.0 { (age - 40.0) * 0.003 } else { 0.0 };
+            let aging = if age > 40.0 {
+                (age - 40.0) * 0.003
+            } else {
+                0.0
+            };
             let teen = if age < 18.0 { 0.85 } else { 1.0 };
             (self.creat0 + aging) * teen
         };

@@ -239,10 +239,10 @@ pub(crate) fn soap_note(n: &NoteInput<'_>) -> String {
     }
     let follow_up = match (n.kind, n.episode) {
         (NoteKind::Discharge, _) => "Discharge home; clinic review in 2 weeks.",
-        (NoteKind::Admission, _) => "Admit to ward; observations 4-hourly; review on morning round.",
-        (_, Episode::Routine) if !n.problems.is_empty() => {
-            "Review in 3 months with repeat labs."
+        (NoteKind::Admission, _) => {
+            "Admit to ward; observations 4-hourly; review on morning round."
         }
+        (_, Episode::Routine) if !n.problems.is_empty() => "Review in 3 months with repeat labs.",
         (_, Episode::Routine) => "Routine review in 12 months.",
         _ => "Follow up with primary physician in 1 week.",
     };

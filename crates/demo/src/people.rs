@@ -38,6 +38,7 @@ struct Pool {
     family: &'static [&'static str],
 }
 
+#[rustfmt::skip]
 const INDIAN: Pool = Pool {
     male: &[
         "Aarav", "Vivaan", "Aditya", "Arjun", "Rohan", "Rahul", "Vikram", "Sanjay", "Rajesh",
@@ -60,6 +61,7 @@ const INDIAN: Pool = Pool {
     ],
 };
 
+#[rustfmt::skip]
 const ENGLISH: Pool = Pool {
     male: &[
         "Oliver", "George", "Harry", "Jack", "Thomas", "James", "William", "Daniel", "Samuel",
@@ -78,6 +80,7 @@ const ENGLISH: Pool = Pool {
     ],
 };
 
+#[rustfmt::skip]
 const HISPANIC: Pool = Pool {
     male: &[
         "José", "Juan", "Carlos", "Luis", "Miguel", "Javier", "Alejandro", "Diego", "Andrés",
@@ -96,6 +99,7 @@ const HISPANIC: Pool = Pool {
     ],
 };
 
+#[rustfmt::skip]
 const CHINESE: Pool = Pool {
     male: &[
         "Wei", "Jun", "Hao", "Lei", "Ming", "Jian", "Tao", "Yong", "Bo", "Zhiwei", "Jie", "Peng",
@@ -111,6 +115,7 @@ const CHINESE: Pool = Pool {
     ],
 };
 
+#[rustfmt::skip]
 const JAPANESE: Pool = Pool {
     male: &[
         "Haruto", "Yuto", "Sota", "Ren", "Takumi", "Hiroshi", "Kenji", "Takeshi", "Daiki",
@@ -126,6 +131,7 @@ const JAPANESE: Pool = Pool {
     ],
 };
 
+#[rustfmt::skip]
 const KOREAN: Pool = Pool {
     male: &[
         "Min-jun", "Seo-jun", "Ji-ho", "Do-yun", "Joon-ho", "Hyun-woo", "Sung-min", "Dong-hyun",
@@ -141,6 +147,7 @@ const KOREAN: Pool = Pool {
     ],
 };
 
+#[rustfmt::skip]
 const AFRICAN: Pool = Pool {
     male: &[
         "Chinedu", "Emeka", "Oluwaseun", "Tunde", "Babajide", "Kwame", "Kofi", "Kwabena", "Yaw",
@@ -159,6 +166,7 @@ const AFRICAN: Pool = Pool {
     ],
 };
 
+#[rustfmt::skip]
 const ARABIC: Pool = Pool {
     male: &[
         "Mohammed", "Ahmed", "Omar", "Ali", "Hassan", "Yusuf", "Khalid", "Tariq", "Karim",
@@ -279,7 +287,11 @@ const INDIAN_STREETS: [&str; 14] = [
 ];
 
 pub(crate) fn address(rng: &mut Rng, culture: Culture) -> Address {
-    let abroad_p = if culture == Culture::Indian { 0.02 } else { 0.35 };
+    let abroad_p = if culture == Culture::Indian {
+        0.02
+    } else {
+        0.35
+    };
     if !rng.chance(abroad_p) {
         let (city, state, pin) = *rng.pick(&INDIAN_CITIES);
         let street = rng.pick(&INDIAN_STREETS);
@@ -319,9 +331,11 @@ pub(crate) fn address(rng: &mut Rng, culture: Culture) -> Address {
             ("Accra", "GH", 233),
             ("Nairobi", "KE", 254),
         ]),
-        Culture::Arabic | Culture::Indian => {
-            *rng.pick(&[("Dubai", "AE", 971), ("Muscat", "OM", 968), ("Doha", "QA", 974)])
-        }
+        Culture::Arabic | Culture::Indian => *rng.pick(&[
+            ("Dubai", "AE", 971),
+            ("Muscat", "OM", 968),
+            ("Doha", "QA", 974),
+        ]),
     };
     // UK numbers use Ofcom's range reserved for drama (07700 900000–900999), so they can never
     // reach a real subscriber.

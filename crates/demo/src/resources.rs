@@ -458,7 +458,11 @@ pub(crate) struct NoteSpec<'a> {
 
 pub(crate) fn document_reference(spec: &NoteSpec<'_>) -> Value {
     let (code, display, title) = if spec.history_and_physical {
-        ("34117-2", "History and physical note", "History and physical")
+        (
+            "34117-2",
+            "History and physical note",
+            "History and physical",
+        )
     } else {
         ("11506-3", "Progress note", "Progress note")
     };

@@ -18,7 +18,10 @@ fn mix(mut z: u64) -> u64 {
 impl Rng {
     /// An independent stream for one (seed, stream, index) triple.
     pub(crate) fn new(seed: u64, stream: u64, index: u64) -> Self {
-        Rng(mix(seed ^ mix(stream.wrapping_mul(GOLDEN) ^ mix(index.wrapping_add(GOLDEN)))))
+        Rng(mix(seed
+            ^ mix(
+                stream.wrapping_mul(GOLDEN) ^ mix(index.wrapping_add(GOLDEN))
+            )))
     }
 
     pub(crate) fn next_u64(&mut self) -> u64 {

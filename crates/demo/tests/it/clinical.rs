@@ -19,7 +19,10 @@ fn diabetics_have_higher_hba1c_and_glucose() {
     }
     assert!(dm_a1c.len() > 50 && other_a1c.len() > 50);
     let (d, o) = (mean(&dm_a1c), mean(&other_a1c));
-    assert!(d > 6.8 && o < 6.0 && d - o > 1.2, "HbA1c diabetic {d:.2} vs others {o:.2}");
+    assert!(
+        d > 6.8 && o < 6.0 && d - o > 1.2,
+        "HbA1c diabetic {d:.2} vs others {o:.2}"
+    );
     let (dg, og) = (mean(&dm_glu), mean(&other_glu));
     assert!(dg > og + 30.0, "glucose diabetic {dg:.0} vs others {og:.0}");
 }
@@ -51,7 +54,10 @@ fn metformin_brings_hba1c_down_after_a_new_diagnosis() {
             }
         }
     }
-    assert!(falls > 0 && falls > rises * 2, "falls {falls}, rises {rises}");
+    assert!(
+        falls > 0 && falls > rises * 2,
+        "falls {falls}, rises {rises}"
+    );
 }
 
 #[test]
@@ -67,7 +73,11 @@ fn ckd_means_low_and_falling_egfr_and_higher_potassium() {
                 slopes.push(egfr[egfr.len() - 1] - egfr[0]);
             }
             ckd_egfr.extend(egfr);
-            for o in p.obs.iter().filter(|o| o.code == "2823-3" && o.value >= 6.5) {
+            for o in p
+                .obs
+                .iter()
+                .filter(|o| o.code == "2823-3" && o.value >= 6.5)
+            {
                 assert_eq!(o.flag, "HH");
                 critical_k += 1;
             }
@@ -79,7 +89,11 @@ fn ckd_means_low_and_falling_egfr_and_higher_potassium() {
     }
     let (c, o) = (mean(&ckd_egfr), mean(&other_egfr));
     assert!(c < 60.0 && o > c + 20.0, "eGFR CKD {c:.0} vs others {o:.0}");
-    assert!(mean(&slopes) < 0.0, "eGFR should fall: mean change {:.1}", mean(&slopes));
+    assert!(
+        mean(&slopes) < 0.0,
+        "eGFR should fall: mean change {:.1}",
+        mean(&slopes)
+    );
     assert!(mean(&ckd_k) > mean(&other_k) + 0.25);
     assert!(critical_k >= 1, "no critical potassium among CKD patients");
     let share = f64::from(critical_k) / ckd_k.len() as f64;
@@ -94,17 +108,29 @@ fn warfarin_keeps_inr_mostly_therapeutic() {
         let inr = p.values("6301-6");
         if p.has_medication("855332") {
             assert!(p.has_condition("I48.91"), "warfarin without AF");
-            therapeutic_ranges += p.obs.iter().filter(|o| o.code == "6301-6" && o.ranges == 2).count();
+            therapeutic_ranges += p
+                .obs
+                .iter()
+                .filter(|o| o.code == "6301-6" && o.ranges == 2)
+                .count();
             on.extend(inr);
         } else {
-            assert!(p.obs.iter().filter(|o| o.code == "6301-6").all(|o| o.ranges == 1));
+            assert!(
+                p.obs
+                    .iter()
+                    .filter(|o| o.code == "6301-6")
+                    .all(|o| o.ranges == 1)
+            );
             off.extend(inr);
         }
     }
     assert!(on.len() > 30, "only {} INRs on warfarin", on.len());
     assert!(therapeutic_ranges > 0);
     let in_range = on.iter().filter(|v| (2.0..=3.0).contains(*v)).count() as f64 / on.len() as f64;
-    assert!((0.55..=0.85).contains(&in_range), "therapeutic share {in_range:.2}");
+    assert!(
+        (0.55..=0.85).contains(&in_range),
+        "therapeutic share {in_range:.2}"
+    );
     assert!(on.iter().any(|v| *v > 3.0), "never above range");
     assert!(off.iter().all(|v| *v < 1.5), "INR off warfarin too high");
 }
@@ -141,7 +167,12 @@ fn hypertensives_have_higher_blood_pressure() {
             other.extend(sys);
         }
     }
-    assert!(mean(&htn) > mean(&other) + 10.0, "{} vs {}", mean(&htn), mean(&other));
+    assert!(
+        mean(&htn) > mean(&other) + 10.0,
+        "{} vs {}",
+        mean(&htn),
+        mean(&other)
+    );
 }
 
 #[test]
@@ -164,7 +195,10 @@ fn observation_budget_tracks_hint() {
         .map(|p| p.observation_resources)
         .sum::<usize>() as f64
         / population().len() as f64;
-    assert!((85.0..=115.0).contains(&shared), "mean {shared:.1} observations for hint 100");
+    assert!(
+        (85.0..=115.0).contains(&shared),
+        "mean {shared:.1} observations for hint 100"
+    );
     let rich = count(300, 5, 200);
     assert!(rich > 2.4 * shared, "hint 300 gives {rich:.1}");
     let sparse = count(20, 3, 400);

@@ -15,28 +15,44 @@ fn presets_validate() {
 fn rejects_impossible_dates_with_a_specific_message() {
     let mut c = config(1, 1);
     c.now = CivilDateTime::new(2025, 2, 30, 10, 0);
-    let err = c.validate().unwrap_err();
-    assert!(matches!(err, DemoError::InvalidNow { field: "day", value: 30, .. }));
+    let err = c.validate().expect_err("must be rejected");
+    assert!(matches!(
+        err,
+        DemoError::InvalidNow {
+            field: "day",
+            value: 30,
+            ..
+        }
+    ));
     let msg = err.to_string();
     assert!(msg.contains("day 30"), "{msg}");
     assert!(msg.starts_with(char::is_lowercase), "{msg}");
 
     c.now = CivilDateTime::new(2025, 13, 1, 10, 0);
-    assert!(matches!(c.validate(), Err(DemoError::InvalidNow { field: "month", .. })));
+    assert!(matches!(
+        c.validate(),
+        Err(DemoError::InvalidNow { field: "month", .. })
+    ));
     c.now = CivilDateTime::new(2025, 1, 1, 24, 0);
-    assert!(matches!(c.validate(), Err(DemoError::InvalidNow { field: "hour", .. })));
+    assert!(matches!(
+        c.validate(),
+        Err(DemoError::InvalidNow { field: "hour", .. })
+    ));
 }
 
 #[test]
 fn rejects_out_of_range_history_and_hint() {
     let mut c = config(1, 1);
     c.years_of_history = 0;
-    let err = c.validate().unwrap_err();
+    let err = c.validate().expect_err("must be rejected");
     assert_eq!(err, DemoError::YearsOfHistory { value: 0 });
     assert!(err.to_string().contains("try 3"));
     c.years_of_history = 3;
     c.observations_per_patient_hint = 1_000_000;
-    assert!(matches!(c.validate(), Err(DemoError::ObservationHint { .. })));
+    assert!(matches!(
+        c.validate(),
+        Err(DemoError::ObservationHint { .. })
+    ));
 }
 
 #[test]

@@ -6,11 +6,15 @@ use crate::{census, config};
 fn same_seed_gives_identical_json() {
     let a: Vec<String> = census(42, 40)
         .iter()
-        .map(|p| serde_json::to_string(&(&p.patient, &p.resources, &p.care_team)).unwrap())
+        .map(|p| {
+            serde_json::to_string(&(&p.patient, &p.resources, &p.care_team)).expect("serialises")
+        })
         .collect();
     let b: Vec<String> = census(42, 40)
         .iter()
-        .map(|p| serde_json::to_string(&(&p.patient, &p.resources, &p.care_team)).unwrap())
+        .map(|p| {
+            serde_json::to_string(&(&p.patient, &p.resources, &p.care_team)).expect("serialises")
+        })
         .collect();
     assert_eq!(a, b);
 }

@@ -30,7 +30,11 @@ fn staff_cover_every_role_with_expected_usernames() {
     ] {
         assert!(roles.contains(&role), "no {role:?}");
     }
-    let names: HashSet<_> = h.practitioners.iter().map(|p| p.username.as_str()).collect();
+    let names: HashSet<_> = h
+        .practitioners
+        .iter()
+        .map(|p| p.username.as_str())
+        .collect();
     for u in [
         "dr.rao",
         "nurse.kim",

@@ -19,7 +19,7 @@ fn luhn_ok(digits: &[u32]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[test]
@@ -96,7 +96,13 @@ fn demographics_are_diverse() {
         .map(|p| p.patient["name"][0]["family"].to_string())
         .collect();
     assert!(families.len() > 120, "only {} family names", families.len());
-    for family in ["\"Sharma\"", "\"Smith\"", "\"García\"", "\"Wang\"", "\"Okonkwo\""] {
+    for family in [
+        "\"Sharma\"",
+        "\"Smith\"",
+        "\"García\"",
+        "\"Wang\"",
+        "\"Okonkwo\"",
+    ] {
         assert!(families.contains(family), "no {family}");
     }
     let genders: HashSet<String> = ps.iter().map(|p| p.patient["gender"].to_string()).collect();
@@ -108,14 +114,20 @@ fn demographics_are_diverse() {
     let ages: Vec<i64> = years.iter().map(|y| 2026 - y).collect();
     let children = ages.iter().filter(|a| **a < 18).count();
     let elderly = ages.iter().filter(|a| **a >= 65).count();
-    assert!(children > 150 && elderly > 150, "children {children}, elderly {elderly}");
+    assert!(
+        children > 150 && elderly > 150,
+        "children {children}, elderly {elderly}"
+    );
     assert!(ages.iter().all(|a| (0..=97).contains(a)));
     let cities: HashSet<String> = ps
         .iter()
         .map(|p| p.patient["address"][0]["city"].to_string())
         .collect();
     assert!(cities.contains("\"Bengaluru\"") && cities.len() > 15);
-    assert!(ps.iter().all(|p| p.patient["telecom"][0]["value"].as_str().is_some()));
+    assert!(
+        ps.iter()
+            .all(|p| p.patient["telecom"][0]["value"].as_str().is_some())
+    );
 }
 
 #[test]
@@ -125,7 +137,10 @@ fn allergies_include_explicit_no_known_allergy() {
     let mut allergic = 0;
     for p in ps {
         let list = &p.allergies;
-        if list.iter().any(|a| a["code"]["coding"][0]["code"] == "716186003") {
+        if list
+            .iter()
+            .any(|a| a["code"]["coding"][0]["code"] == "716186003")
+        {
             nka += 1;
             assert_eq!(list.len(), 1, "NKA alongside an allergy");
         } else if !list.is_empty() {

@@ -9,7 +9,6 @@ mod notes;
 mod observations;
 mod structure;
 mod throughput;
-mod zz_stats;
 
 use std::sync::OnceLock;
 
@@ -93,7 +92,11 @@ impl Summary {
     }
 
     pub(crate) fn values(&self, code: &str) -> Vec<f64> {
-        self.obs.iter().filter(|o| o.code == code).map(|o| o.value).collect()
+        self.obs
+            .iter()
+            .filter(|o| o.code == code)
+            .map(|o| o.value)
+            .collect()
     }
 }
 
@@ -120,7 +123,8 @@ pub(crate) fn summarise(p: &DemoPatient) -> Summary {
                 text(&r["clinicalStatus"]["coding"][0]["code"]),
             )),
             "MedicationStatement" => {
-                s.meds.push(text(&r["medicationCodeableConcept"]["coding"][0]["code"]));
+                s.meds
+                    .push(text(&r["medicationCodeableConcept"]["coding"][0]["code"]));
             }
             "AllergyIntolerance" => s.allergies.push(r.clone()),
             "Encounter" if s.first_encounter.is_empty() => {

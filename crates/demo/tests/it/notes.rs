@@ -38,8 +38,12 @@ fn notes_mention_the_patients_problems_and_latest_vitals() {
                     problems.push(r["code"]["coding"][0]["code"].as_str().unwrap_or("").into());
                 }
                 "Observation" if crate::loinc(r) == "85354-9" => {
-                    let s = r["component"][0]["valueQuantity"]["value"].as_i64().unwrap_or(0);
-                    let d = r["component"][1]["valueQuantity"]["value"].as_i64().unwrap_or(0);
+                    let s = r["component"][0]["valueQuantity"]["value"]
+                        .as_i64()
+                        .unwrap_or(0);
+                    let d = r["component"][1]["valueQuantity"]["value"]
+                        .as_i64()
+                        .unwrap_or(0);
                     last_bp = Some(format!("BP {s}/{d} mmHg"));
                 }
                 "DocumentReference" => {
@@ -54,7 +58,10 @@ fn notes_mention_the_patients_problems_and_latest_vitals() {
                     assert!(text.contains("S: ") && text.contains("O: "));
                     assert!(text.contains("A:\n") && text.contains("P:\n"));
                     for icd in &problems {
-                        assert!(text.contains(&format!("({icd})")), "note lacks {icd}:\n{text}");
+                        assert!(
+                            text.contains(&format!("({icd})")),
+                            "note lacks {icd}:\n{text}"
+                        );
                     }
                     if let Some(bp) = &last_bp {
                         assert!(text.contains(bp.as_str()), "note lacks {bp}:\n{text}");

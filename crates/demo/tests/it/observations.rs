@@ -22,7 +22,10 @@ fn allowed() -> Table {
         ("2951-2", ("mmol/L", "laboratory", 115.0, 165.0, 0)),
         ("2823-3", ("mmol/L", "laboratory", 2.5, 7.5, 1)),
         ("2160-0", ("mg/dL", "laboratory", 0.1, 8.0, 2)),
-        ("33914-3", ("mL/min/{1.73_m2}", "laboratory", 10.0, 200.0, 0)),
+        (
+            "33914-3",
+            ("mL/min/{1.73_m2}", "laboratory", 10.0, 200.0, 0),
+        ),
         ("718-7", ("g/dL", "laboratory", 5.0, 21.0, 1)),
         ("6690-2", ("10*3/uL", "laboratory", 1.0, 40.0, 1)),
         ("777-3", ("10*3/uL", "laboratory", 30.0, 800.0, 0)),
@@ -56,8 +59,16 @@ struct Checked {
 
 type Table = HashMap<&'static str, (&'static str, &'static str, f64, f64, u32)>;
 
-fn check_quantity(table: &Table, code: &str, holder: &Value, category: &str, checked: &mut Checked) {
-    let (ucum, cat, lo, hi, decimals) = *table.get(code).unwrap_or_else(|| panic!("unexpected LOINC {code}"));
+fn check_quantity(
+    table: &Table,
+    code: &str,
+    holder: &Value,
+    category: &str,
+    checked: &mut Checked,
+) {
+    let (ucum, cat, lo, hi, decimals) = *table
+        .get(code)
+        .unwrap_or_else(|| panic!("unexpected LOINC {code}"));
     assert_eq!(category, cat, "{code} category");
     let q = &holder["valueQuantity"];
     assert_eq!(q["system"], UCUM);
@@ -69,12 +80,18 @@ fn check_quantity(table: &Table, code: &str, holder: &Value, category: &str, che
         assert!(q["value"].is_i64(), "{code} should be an integer: {v}");
     } else {
         let scaled = v * 10f64.powi(decimals as i32);
-        assert!((scaled - scaled.round()).abs() < 1e-6, "{code} {v} has too many decimals");
+        assert!(
+            (scaled - scaled.round()).abs() < 1e-6,
+            "{code} {v} has too many decimals"
+        );
     }
     checked.count += 1;
 
     let Some(range) = holder["referenceRange"].get(0) else {
-        assert!(holder["interpretation"].is_null(), "{code} flag without range");
+        assert!(
+            holder["interpretation"].is_null(),
+            "{code} flag without range"
+        );
         return;
     };
     let low = range["low"]["value"].as_f64();
@@ -95,7 +112,10 @@ fn check_quantity(table: &Table, code: &str, holder: &Value, category: &str, che
     let above = high.is_some_and(|h| v > h);
     let below = low.is_some_and(|l| v < l);
     match flag {
-        "N" => assert!(!above && !below, "{code} {v} flagged N outside {low:?}..{high:?}"),
+        "N" => assert!(
+            !above && !below,
+            "{code} {v} flagged N outside {low:?}..{high:?}"
+        ),
         "H" | "HH" => assert!(above, "{code} {v} flagged {flag} but high is {high:?}"),
         "L" | "LL" => assert!(below, "{code} {v} flagged {flag} but low is {low:?}"),
         other => panic!("unknown flag {other}"),
@@ -144,7 +164,11 @@ fn observation_codes_units_ranges_and_flags_are_consistent() {
     }
     assert!(checked.count > 30_000, "only {} quantities", checked.count);
     for flag in ["N", "H", "L", "HH"] {
-        assert!(checked.flags.get(flag).copied().unwrap_or(0) > 0, "never flagged {flag}: {:?}", checked.flags);
+        assert!(
+            checked.flags.get(flag).copied().unwrap_or(0) > 0,
+            "never flagged {flag}: {:?}",
+            checked.flags
+        );
     }
 }
 
@@ -176,7 +200,11 @@ fn bmi_matches_weight_and_height() {
                 "8302-2" => height = v,
                 "29463-7" => weight = v,
                 "39156-5" => {
-                    let (h, w, b) = (height.expect("height"), weight.expect("weight"), v.unwrap_or(0.0));
+                    let (h, w, b) = (
+                        height.expect("height"),
+                        weight.expect("weight"),
+                        v.unwrap_or(0.0),
+                    );
                     let expected = w / (h / 100.0).powi(2);
                     assert!((expected - b).abs() <= 0.051, "BMI {b} vs {expected}");
                 }
@@ -223,8 +251,14 @@ fn warfarin_inr_carries_a_therapeutic_range() {
             if o["referenceRange"].as_array().map_or(0, Vec::len) == 2 {
                 found += 1;
                 assert!(crate::has_medication(&p, "855332"));
-                assert_eq!(o["referenceRange"][0]["type"]["coding"][0]["code"], "normal");
-                assert_eq!(o["referenceRange"][1]["type"]["coding"][0]["code"], "therapeutic");
+                assert_eq!(
+                    o["referenceRange"][0]["type"]["coding"][0]["code"],
+                    "normal"
+                );
+                assert_eq!(
+                    o["referenceRange"][1]["type"]["coding"][0]["code"],
+                    "therapeutic"
+                );
                 assert_eq!(o["referenceRange"][1]["low"]["value"], 2.0);
                 assert_eq!(o["referenceRange"][1]["high"]["value"], 3.0);
             }

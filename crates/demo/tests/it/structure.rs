@@ -74,11 +74,11 @@ fn ids_follow_the_documented_patterns() {
         };
         assert!(id.starts_with(prefix), "{id}");
     }
-    assert!(
-        p.resources
-            .iter()
-            .any(|r| r["id"].as_str().is_some_and(|s| s.len() == 16 && s.starts_with("obs-")))
-    );
+    assert!(p.resources.iter().any(|r| {
+        r["id"]
+            .as_str()
+            .is_some_and(|s| s.len() == 16 && s.starts_with("obs-"))
+    }));
 }
 
 #[test]
@@ -87,11 +87,17 @@ fn every_reference_resolves() {
     let mut known: HashSet<String> = HashSet::new();
     known.insert("Organization/org-meridian".into());
     for p in &h.practitioners {
-        known.insert(format!("Practitioner/{}", p.resource["id"].as_str().unwrap_or("")));
+        known.insert(format!(
+            "Practitioner/{}",
+            p.resource["id"].as_str().unwrap_or("")
+        ));
     }
     for p in census(12, 60) {
         let mut local = known.clone();
-        local.insert(format!("Patient/{}", p.patient["id"].as_str().unwrap_or("")));
+        local.insert(format!(
+            "Patient/{}",
+            p.patient["id"].as_str().unwrap_or("")
+        ));
         for r in &p.resources {
             local.insert(format!(
                 "{}/{}",
@@ -101,7 +107,9 @@ fn every_reference_resolves() {
         }
         let mut refs = Vec::new();
         collect_references(&p.patient, &mut refs);
-        p.resources.iter().for_each(|r| collect_references(r, &mut refs));
+        p.resources
+            .iter()
+            .for_each(|r| collect_references(r, &mut refs));
         for reference in refs {
             assert!(local.contains(reference), "dangling {reference}");
         }
@@ -138,7 +146,10 @@ fn resources_are_chronological_and_never_after_now() {
         check_chronology(&p);
         for o in of_type(&p, "Observation") {
             let issued = o["issued"].as_str().unwrap_or("");
-            assert!(issued.ends_with('Z') && issued <= NOW_UTC, "issued {issued}");
+            assert!(
+                issued.ends_with('Z') && issued <= NOW_UTC,
+                "issued {issued}"
+            );
         }
         for e in of_type(&p, "Encounter") {
             let start = e["period"]["start"].as_str().unwrap_or("");
@@ -155,13 +166,20 @@ fn clinical_resources_point_at_their_patient_and_encounter() {
         let mut encounters: HashSet<String> = HashSet::new();
         for r in &p.resources {
             let t = r["resourceType"].as_str().unwrap_or("");
-            let who = if t == "AllergyIntolerance" { &r["patient"] } else { &r["subject"] };
+            let who = if t == "AllergyIntolerance" {
+                &r["patient"]
+            } else {
+                &r["subject"]
+            };
             assert_eq!(who["reference"], subject.as_str());
             match t {
                 "Encounter" => {
                     encounters.insert(format!("Encounter/{}", r["id"].as_str().unwrap_or("")));
                     assert_eq!(r["status"], "finished");
-                    assert_eq!(r["serviceProvider"]["reference"], "Organization/org-meridian");
+                    assert_eq!(
+                        r["serviceProvider"]["reference"],
+                        "Organization/org-meridian"
+                    );
                     let who = r["participant"][0]["individual"]["reference"].as_str();
                     assert!(who.is_some_and(|w| w.starts_with("Practitioner/prac-")));
                     let class = r["class"]["code"].as_str().unwrap_or("");
@@ -186,7 +204,9 @@ fn conditions_carry_icd10_and_snomed_with_statuses() {
             assert_eq!(coding[0]["system"], "http://hl7.org/fhir/sid/icd-10-cm");
             assert_eq!(coding[1]["system"], "http://snomed.info/sct");
             assert!(coding.iter().all(|x| x["display"].as_str().is_some()));
-            let status = c["clinicalStatus"]["coding"][0]["code"].as_str().unwrap_or("");
+            let status = c["clinicalStatus"]["coding"][0]["code"]
+                .as_str()
+                .unwrap_or("");
             assert!(status == "active" || status == "resolved");
             assert_eq!(c["verificationStatus"]["coding"][0]["code"], "confirmed");
             assert!(c["onsetDateTime"].as_str().is_some());
@@ -215,7 +235,11 @@ fn medications_are_linked_to_conditions() {
                 m["medicationCodeableConcept"]["coding"][0]["system"],
                 "http://www.nlm.nih.gov/research/umls/rxnorm"
             );
-            assert!(m["dosage"][0]["text"].as_str().is_some_and(|t| !t.is_empty()));
+            assert!(
+                m["dosage"][0]["text"]
+                    .as_str()
+                    .is_some_and(|t| !t.is_empty())
+            );
         }
     }
     assert!(total > 50, "only {total} medication statements");

@@ -24,14 +24,3 @@ fn generation_speed_for_a_thousand_patients() {
     );
     assert!(observations > 50_000);
 }
-
-#[test]
-fn calibration_report() {
-    for (hint, years, n) in [(100usize, 3u32, 2000usize), (300, 5, 300), (20, 3, 500), (1000, 3, 60)] {
-        let mut c = config(47, n);
-        c.observations_per_patient_hint = hint;
-        c.years_of_history = years;
-        let total: usize = patients(&c).map(|p| of_type(&p, "Observation").count()).sum();
-        println!("hint {hint} years {years}: mean {:.1}", total as f64 / n as f64);
-    }
-}
