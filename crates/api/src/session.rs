@@ -85,3 +85,13 @@ pub struct AuditVerification {
     pub intact: bool,
     pub problems: Vec<String>,
 }
+
+/// What the shell tells the UI about itself at start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppInfo {
+    pub version: String,
+    /// The database file's name (not its path).
+    pub database: String,
+    /// `local-only` until a sync endpoint is configured.
+    pub sync: String,
+}

@@ -1,0 +1,89 @@
+//! The Meridian desktop shell: a Tauri window over `meridian-app`.
+//!
+//! It opens the database, holds the [`App`], and exposes each area as an inlined plugin
+//! (`session`, `patients`, `chart`, `notes`, `admin`) whose commands are one-line calls into the
+//! app layer. It holds no business logic: access checks, audit, validation and conversion all
+//! happen in `meridian-app`; errors cross as `ApiError { code, message }`.
+//!
+//! The database is `--db FILE`, else `$MERIDIAN_DB`, else `meridian.db` in the platform's data
+//! folder. Its key comes from the OS keyring, or from `$MERIDIAN_PASSPHRASE` for a
+//! passphrase-keyed database.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod areas;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use meridian_api::{ApiError, ErrorCode};
+use meridian_app::{App, Policy, SystemClock, Workspace};
+use meridian_security::keys::OsKeyring;
+
+/// What every command reaches: the app, or why the database could not be opened (shown by the
+/// UI as the answer to whatever the user tries).
+pub(crate) struct Desktop {
+    app: Result<App, ApiError>,
+    database: String,
+}
+
+impl Desktop {
+    pub(crate) fn app(&self) -> Result<&App, ApiError> {
+        self.app.as_ref().map_err(Clone::clone)
+    }
+}
+
+fn database_path() -> PathBuf {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--db" {
+            if let Some(p) = args.next() {
+                return PathBuf::from(p);
+            }
+        }
+    }
+    if let Ok(p) = std::env::var("MERIDIAN_DB") {
+        return PathBuf::from(p);
+    }
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("APPDATA").map(PathBuf::from))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("meridian").join("meridian.db")
+}
+
+fn open(path: &PathBuf) -> Result<App, ApiError> {
+    let keys = OsKeyring::new().map_err(|e| ApiError::new(ErrorCode::KeyUnavailable, e.to_string()));
+    let passphrase = std::env::var("MERIDIAN_PASSPHRASE").ok();
+    let store = tauri::async_runtime::block_on(async {
+        match &keys {
+            Ok(k) => Workspace::open(path, k, passphrase.as_deref()).await,
+            Err(_) if passphrase.is_some() => Err(meridian_app::AppError::KeyUnavailable("no keyring; passphrase databases need one to be configured".into())),
+            Err(e) => Err(meridian_app::AppError::KeyUnavailable(e.message.clone())),
+        }
+    })?;
+    Ok(App::new(store, Arc::new(SystemClock), Policy::default()))
+}
+
+fn main() {
+    let path = database_path();
+    let desktop = Desktop {
+        app: open(&path),
+        database: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+    };
+    if let Err(e) = &desktop.app {
+        eprintln!("meridian: the database could not be opened: {}", e.message);
+    }
+    let result = tauri::Builder::default()
+        .manage(desktop)
+        .plugin(areas::session())
+        .plugin(areas::patients())
+        .plugin(areas::chart())
+        .plugin(areas::notes())
+        .plugin(areas::admin())
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("meridian: the window could not start: {e}");
+        std::process::exit(1);
+    }
+}

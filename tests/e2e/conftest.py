@@ -1,0 +1,89 @@
+"""The real desktop app under Xvfb, driven over WebDriver (tauri-driver + WebKitWebDriver).
+
+Environment (scripts/e2e sets these): MERIDIAN_BIN (the `meridian` CLI), MERIDIAN_DESKTOP (the
+desktop binary), DISPLAY (an Xvfb display), E2E_OUT (where screenshots go).
+"""
+import base64
+import hashlib
+import hmac
+import os
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+OUT = Path(os.environ.get("E2E_OUT", "tests/e2e/out"))
+
+
+def totp(secret_b32: str, at: float | None = None) -> str:
+    """RFC 6238 (SHA-1, 6 digits, 30 s), independent of Meridian's implementation."""
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    counter = int((at or time.time()) // 30)
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    code = (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
+    return f"{code:06d}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def demo():
+    """A demo hospital in a fresh encrypted database; returns (db path, accounts)."""
+    tmp = Path(tempfile.mkdtemp(prefix="meridian-e2e-"))
+    db = tmp / "demo.db"
+    out = subprocess.run(
+        [os.environ["MERIDIAN_BIN"], "--db", str(db), "demo", "--patients", "24"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    accounts = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and "." in parts[0]:
+            accounts[parts[0]] = {"role": parts[1], "secret": parts[2]}
+    assert "dr.rao" in accounts and "pharm.silva" in accounts and "admin.root" in accounts, out
+    return db, accounts
+
+
+@pytest.fixture(scope="session")
+def driver_server(demo):
+    db, _ = demo
+    port, native = free_port(), free_port()
+    env = dict(os.environ, MERIDIAN_DB=str(db))
+    proc = subprocess.Popen(
+        [os.environ.get("TAURI_DRIVER", "tauri-driver"), "--port", str(port), "--native-port", str(native)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture()
+def app(driver_server):
+    """A fresh app process (and so a fresh login screen) per test."""
+    options = ArgOptions()
+    options.set_capability("browserName", "wry")
+    options.set_capability("tauri:options", {"application": os.environ["MERIDIAN_DESKTOP"]})
+    driver = webdriver.Remote(command_executor=driver_server, options=options)
+    driver.implicitly_wait(0)
+    OUT.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()

@@ -1,0 +1,163 @@
+"""End-to-end: the desktop app as clinicians use it."""
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import OUT, totp
+
+PASSWORD = "meridian-demo"
+
+
+def wait(driver, css, timeout=20):
+    return WebDriverWait(driver, timeout).until(EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def wait_text(driver, css, text, timeout=20):
+    WebDriverWait(driver, timeout).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+    return driver.find_element(By.CSS_SELECTOR, css)
+
+
+def shot(driver, name):
+    driver.save_screenshot(str(OUT / f"{name}.png"))
+
+
+def login(driver, accounts, username, password=PASSWORD):
+    wait(driver, "#username").send_keys(username)
+    driver.find_element(By.CSS_SELECTOR, "#password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "#login-button").click()
+    code_box = wait(driver, "#totp")
+    # A code is accepted once per user; wait out the step if it would repeat the last one.
+    code_box.send_keys(totp(accounts[username]["secret"]))
+    driver.find_element(By.CSS_SELECTOR, "#login-button").click()
+    wait(driver, "[data-testid=user]")
+
+
+def open_patient(driver, name_prefix):
+    box = wait(driver, "#search")
+    box.send_keys(name_prefix)
+    wait(driver, "[data-testid=search-results] li")
+    box.send_keys(Keys.ENTER)
+    return wait(driver, "[data-testid=banner-name]")
+
+
+def test_login_errors_keep_typed_input(app, demo):
+    _, accounts = demo
+    wait(app, "#username").send_keys("dr.garcia")
+    app.find_element(By.CSS_SELECTOR, "#password").send_keys("not the password")
+    app.find_element(By.CSS_SELECTOR, "#login-button").click()
+    err = wait_text(app, "[data-testid=login-error]", "wrong username or password")
+    assert app.find_element(By.CSS_SELECTOR, "#username").get_attribute("value") == "dr.garcia"
+    shot(app, "01-login-wrong-password")
+    pw = app.find_element(By.CSS_SELECTOR, "#password")
+    pw.clear()
+    pw.send_keys(PASSWORD)
+    app.find_element(By.CSS_SELECTOR, "#login-button").click()
+    box = wait(app, "#totp")
+    box.send_keys("000000" if totp(accounts["dr.garcia"]["secret"]) != "000000" else "111111")
+    app.find_element(By.CSS_SELECTOR, "#login-button").click()
+    wait_text(app, "[data-testid=login-error]", "code")
+    assert app.find_element(By.CSS_SELECTOR, "#username").get_attribute("value") == "dr.garcia"
+    assert err is not None
+
+
+def test_physician_charts_vitals_and_signs_a_note(app, demo):
+    _, accounts = demo
+    login(app, accounts, "dr.rao")
+    rows = wait(app, "[data-testid=patient-table] tbody tr")
+    first_name = rows.find_element(By.CSS_SELECTOR, "td").text  # "FAMILY, Given"
+    family = first_name.split(",")[0].strip().lower()
+    shot(app, "02-physician-home")
+    banner = open_patient(app, family[:4])
+    assert banner.text.split(",")[0] == first_name.split(",")[0]
+    assert wait(app, "[data-testid=banner-allergies]").text.strip() != ""
+    shot(app, "03-chart-summary")
+
+    app.find_element(By.CSS_SELECTOR, "#tab-vitals").click()
+    plot = wait(app, "[data-testid=trend-plot]")
+    before = int(plot.get_attribute("data-points"))
+    hr = wait(app, "#v-8867-4")
+    hr.send_keys("131")
+    app.find_element(By.CSS_SELECTOR, "#save-vitals").click()
+    wait_text(app, "[data-testid=notice]", "Recorded 1 vital sign")
+    WebDriverWait(app, 20).until(lambda d: int(d.find_element(By.CSS_SELECTOR, "[data-testid=trend-plot]").get_attribute("data-points")) == before + 1)
+    titles = [t.get_attribute("textContent") for t in app.find_elements(By.CSS_SELECTOR, "[data-testid=trend-plot] circle title")]
+    assert any(" 131 " in t for t in titles), titles
+    shot(app, "04-vitals-trend")
+
+    # An impossible value is refused with a specific message and the typed value stays.
+    hr = app.find_element(By.CSS_SELECTOR, "#v-8867-4")
+    hr.send_keys("900")
+    app.find_element(By.CSS_SELECTOR, "#save-vitals").click()
+    wait_text(app, "[data-testid=vitals-error]", "possible range")
+    assert app.find_element(By.CSS_SELECTOR, "#v-8867-4").get_attribute("value") == "900"
+
+    app.find_element(By.CSS_SELECTOR, "#tab-notes").click()
+    wait(app, "[data-testid=note-editor]")
+    app.find_element(By.XPATH, "//button[starts-with(normalize-space(.), 'New progress note')]").click()
+    text = app.find_element(By.CSS_SELECTOR, "#note-text")
+    text.send_keys("Seen on the ward. Heart rate 131, reviewed.")
+    app.find_element(By.CSS_SELECTOR, "#save-note").click()
+    wait_text(app, "[data-testid=note-status]", "draft")
+    app.find_element(By.CSS_SELECTOR, "#sign-note").click()
+    wait_text(app, "[data-testid=note-status]", "signed")
+    signed_text = app.find_element(By.CSS_SELECTOR, "#note-text").get_attribute("value")
+    assert "Heart rate 131" in signed_text
+    # The signed note cannot be edited: typing changes nothing, saving is not offered.
+    app.find_element(By.CSS_SELECTOR, "#note-text").send_keys(" tampered")
+    assert app.find_element(By.CSS_SELECTOR, "#note-text").get_attribute("value") == signed_text
+    assert app.find_element(By.CSS_SELECTOR, "#note-text").get_attribute("readonly") is not None
+    assert not app.find_element(By.CSS_SELECTOR, "#save-note").is_enabled()
+    wait(app, "[data-testid=signed-hint]")
+    shot(app, "05-note-signed")
+
+
+def test_pharmacist_is_refused_notes_and_admin_sees_it(app, demo):
+    _, accounts = demo
+    login(app, accounts, "pharm.silva")
+    # Find a patient outside the pharmacist's care (the demo puts pharmacists on the care team
+    # of patients with medications): opening one asks to break the glass.
+    found = False
+    attempts = [(q, i) for q in ("ra", "ma", "sh", "ka", "an", "al", "ch", "ga", "mo", "li") for i in range(3)]
+    for query, i in attempts:
+        box = wait(app, "#search")
+        box.clear()
+        box.send_keys(query)
+        time.sleep(0.4)
+        results = app.find_elements(By.CSS_SELECTOR, "[data-testid=search-results] li")
+        if len(results) <= i:
+            continue
+        for _ in range(i):
+            box.send_keys(Keys.ARROW_DOWN)
+        box.send_keys(Keys.ENTER)
+        WebDriverWait(app, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=break-glass], [data-testid=banner-name]"))
+        if app.find_elements(By.CSS_SELECTOR, "[data-testid=break-glass]"):
+            found = True
+            break
+    assert found, "every patient searched is in the pharmacist's care"
+    shot(app, "06-break-glass")
+    app.find_element(By.CSS_SELECTOR, "#btg-reason").send_keys("urgent medication reconciliation")
+    app.find_element(By.CSS_SELECTOR, "[data-testid=break-glass] button").click()
+    wait(app, "[data-testid=banner-name]")
+    mrn = app.find_element(By.CSS_SELECTOR, "[data-testid=patient-banner] .ids b").text
+    app.find_element(By.CSS_SELECTOR, "#tab-notes").click()
+    err = wait_text(app, "[data-testid=notes-error]", "may not read-notes")
+    shot(app, "07-pharmacist-refused-notes")
+    assert "pharmacist" in err.text
+
+    # Log out; the administrator finds the refusal in the patient's audit trail.
+    app.find_element(By.XPATH, "//button[normalize-space(.)='Log out']").click()
+    login(app, accounts, "admin.root")
+    app.find_element(By.XPATH, "//button[normalize-space(.)='Audit']").click()
+    wait_text(app, "[data-testid=audit-verify]", "Chain intact")
+    app.find_element(By.CSS_SELECTOR, "#audit-patient").send_keys(mrn)
+    app.find_element(By.CSS_SELECTOR, "#audit-show").click()
+    table = wait_text(app, "[data-testid=audit-table]", "read-notes")
+    rows = [r for r in table.find_elements(By.CSS_SELECTOR, "tbody tr") if "read-notes" in r.text and "pharm.silva" in r.text]
+    assert rows, table.text
+    assert "denied" in rows[0].text and "role-forbids" in rows[0].text
+    flagged = [r for r in table.find_elements(By.CSS_SELECTOR, "tbody tr") if "break-glass" in r.text]
+    assert flagged, "the break-the-glass access is not flagged in the trail"
+    shot(app, "08-admin-audit")

@@ -1,0 +1,76 @@
+"""Figures for the closing note (not assertions on time): cold start to an interactive search
+box, and the memory of the app with a chart open (the app and its WebKit processes, PSS)."""
+import os
+import time
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.options import ArgOptions
+
+from conftest import OUT
+from test_desktop import login, open_patient, wait
+
+
+def tree_pss_kib(root_name="meridian-desktop"):
+    """Proportional set size of the desktop process and every process below it."""
+    procs = {}
+    for p in Path("/proc").iterdir():
+        if not p.name.isdigit():
+            continue
+        try:
+            stat = (p / "stat").read_text()
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            procs[int(p.name)] = (name, ppid)
+        except (OSError, ValueError):
+            continue
+    roots = [pid for pid, (name, _) in procs.items() if name.startswith(root_name[:15])]
+    family = set(roots)
+    changed = True
+    while changed:
+        changed = False
+        for pid, (_, ppid) in procs.items():
+            if ppid in family and pid not in family:
+                family.add(pid)
+                changed = True
+    total = 0
+    for pid in family:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total, len(family)
+
+
+def test_cold_start_and_memory(driver_server, demo):
+    _, accounts = demo
+    options = ArgOptions()
+    options.set_capability("browserName", "wry")
+    options.set_capability("tauri:options", {"application": os.environ["MERIDIAN_DESKTOP"]})
+    t0 = time.monotonic()
+    driver = webdriver.Remote(command_executor=driver_server, options=options)
+    try:
+        wait(driver, "#username", timeout=60)
+        t_login_form = time.monotonic() - t0
+        t1 = time.monotonic()
+        login(driver, accounts, "nurse.kim")
+        wait(driver, "#search")
+        t_search = time.monotonic() - t1
+        rows = wait(driver, "[data-testid=patient-table] tbody tr")
+        family = rows.find_element(By.CSS_SELECTOR, "td").text.split(",")[0].strip().lower()
+        open_patient(driver, family[:4])
+        time.sleep(3)
+        pss, nprocs = tree_pss_kib()
+        line = (
+            f"cold start to login form: {t_login_form:.2f} s; login to interactive search box: {t_search:.2f} s; "
+            f"memory with a chart open: {pss / 1024:.0f} MiB PSS over {nprocs} processes"
+        )
+        print(line)
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "figures.txt").write_text(line + "\n")
+        assert pss > 0
+    finally:
+        driver.quit()

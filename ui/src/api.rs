@@ -1,0 +1,181 @@
+//! Every call from the UI to the core: one typed function per Tauri command. Errors arrive as
+//! `ApiError { code, message }`; screens switch on `code`.
+
+use meridian_api::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = ["window", "__TAURI__", "core"], js_name = invoke)]
+    async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+}
+
+fn internal(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::Internal, message)
+}
+
+async fn call<A: Serialize, T: DeserializeOwned>(cmd: &str, args: &A) -> Result<T, ApiError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let args = args.serialize(&serializer).map_err(|e| internal(e.to_string()))?;
+    match tauri_invoke(cmd, args).await {
+        Ok(v) => serde_wasm_bindgen::from_value(v).map_err(|e| internal(format!("unexpected reply: {e}"))),
+        Err(e) => Err(serde_wasm_bindgen::from_value::<ApiError>(e.clone())
+            .unwrap_or_else(|_| internal(e.as_string().unwrap_or_else(|| "the core did not answer".into())))),
+    }
+}
+
+#[derive(Serialize)]
+struct Token<'a> {
+    token: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenPatient<'a> {
+    token: &'a str,
+    patient_id: &'a str,
+}
+
+pub async fn login(req: &LoginRequest) -> Result<SessionInfo, ApiError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        req: &'a LoginRequest,
+    }
+    call("plugin:session|login", &A { req }).await
+}
+
+pub async fn logout(token: &str) -> Result<(), ApiError> {
+    call("plugin:session|logout", &Token { token }).await
+}
+
+pub async fn unlock(token: &str, password: &str) -> Result<SessionInfo, ApiError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        token: &'a str,
+        password: &'a str,
+    }
+    call("plugin:session|unlock", &A { token, password }).await
+}
+
+pub async fn begin_totp(token: &str) -> Result<TotpEnrolment, ApiError> {
+    call("plugin:session|begin_totp", &Token { token }).await
+}
+
+pub async fn confirm_totp(token: &str, code: &str) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        token: &'a str,
+        code: &'a str,
+    }
+    call("plugin:session|confirm_totp", &A { token, code }).await
+}
+
+pub async fn search(token: &str, query: &str) -> Result<Vec<PatientSummary>, ApiError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        token: &'a str,
+        query: &'a str,
+    }
+    call("plugin:patients|search", &A { token, query }).await
+}
+
+pub async fn my_patients(token: &str) -> Result<Vec<PatientSummary>, ApiError> {
+    call("plugin:patients|mine", &Token { token }).await
+}
+
+pub async fn register(token: &str, req: &RegisterPatient) -> Result<Registration, ApiError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        token: &'a str,
+        req: &'a RegisterPatient,
+    }
+    call("plugin:patients|register", &A { token, req }).await
+}
+
+pub async fn break_glass(token: &str, patient_id: &str, reason: &str) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct A<'a> {
+        token: &'a str,
+        patient_id: &'a str,
+        reason: &'a str,
+    }
+    call("plugin:patients|break_glass", &A { token, patient_id, reason }).await
+}
+
+pub async fn chart(token: &str, patient_id: &str) -> Result<ChartSummary, ApiError> {
+    call("plugin:chart|summary", &TokenPatient { token, patient_id }).await
+}
+
+pub async fn trend(token: &str, patient_id: &str, loinc: &str) -> Result<Vec<ObservationRow>, ApiError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct A<'a> {
+        token: &'a str,
+        patient_id: &'a str,
+        loinc: &'a str,
+    }
+    call("plugin:chart|trend", &A { token, patient_id, loinc }).await
+}
+
+pub async fn record_vitals(token: &str, req: &RecordVitals) -> Result<Vec<ObservationRow>, ApiError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        token: &'a str,
+        req: &'a RecordVitals,
+    }
+    call("plugin:chart|record_vitals", &A { token, req }).await
+}
+
+pub async fn notes(token: &str, patient_id: &str) -> Result<Vec<Note>, ApiError> {
+    call("plugin:notes|list", &TokenPatient { token, patient_id }).await
+}
+
+pub async fn save_note(token: &str, req: &SaveNote) -> Result<Note, ApiError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        token: &'a str,
+        req: &'a SaveNote,
+    }
+    call("plugin:notes|save", &A { token, req }).await
+}
+
+pub async fn sign_note(token: &str, note_id: &str, version: i64) -> Result<Note, ApiError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct A<'a> {
+        token: &'a str,
+        note_id: &'a str,
+        version: i64,
+    }
+    call("plugin:notes|sign", &A { token, note_id, version }).await
+}
+
+pub async fn addendum(token: &str, note_id: &str, text: &str) -> Result<Note, ApiError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct A<'a> {
+        token: &'a str,
+        note_id: &'a str,
+        text: &'a str,
+    }
+    call("plugin:notes|addendum", &A { token, note_id, text }).await
+}
+
+pub async fn patient_audit(token: &str, patient_id: &str) -> Result<Vec<AuditRow>, ApiError> {
+    call("plugin:admin|patient_audit", &TokenPatient { token, patient_id }).await
+}
+
+pub async fn verify_audit(token: &str) -> Result<AuditVerification, ApiError> {
+    call("plugin:admin|verify_audit", &Token { token }).await
+}
+
+pub async fn app_info() -> Result<AppInfo, ApiError> {
+    call("plugin:session|info", &()).await
+}
+
+pub async fn lock(token: &str) -> Result<(), ApiError> {
+    call("plugin:session|lock", &Token { token }).await
+}

@@ -1,0 +1,80 @@
+//! The administrator's audit view: who saw a patient, and the chain's integrity.
+
+use leptos::prelude::*;
+
+use crate::api;
+use crate::state::ui;
+
+#[component]
+pub fn Audit(patient: Option<String>) -> impl IntoView {
+    let state = ui();
+    let patient_id = RwSignal::new(patient.unwrap_or_default());
+    let query = RwSignal::new(String::new());
+    let rows = LocalResource::new(move || {
+        let pid = patient_id.get();
+        let token = state.token();
+        async move {
+            if pid.is_empty() {
+                Ok(Vec::new())
+            } else {
+                api::patient_audit(&token, &pid).await
+            }
+        }
+    });
+    let verify = LocalResource::new(move || {
+        let token = state.token();
+        async move { api::verify_audit(&token).await }
+    });
+    view! {
+        <section class="panel wide">
+            <h2>"Audit trail"</h2>
+            <p data-testid="audit-verify">{move || match verify.get() {
+                Some(Ok(v)) if v.intact => format!("Chain intact: {} records verified.", v.records),
+                Some(Ok(v)) => format!("TAMPERING DETECTED: {}", v.problems.join("; ")),
+                Some(Err(e)) => e.message,
+                None => "Verifying…".into(),
+            }}</p>
+            <form class="row" on:submit=move |ev| {
+                ev.prevent_default();
+                let q = query.get_untracked().trim().to_owned();
+                let token = state.token();
+                leptos::task::spawn_local(async move {
+                    // An MRN, ABHA number or name finds the patient; the record id works too.
+                    match api::search(&token, &q).await {
+                        Ok(found) if found.len() == 1 => patient_id.set(found[0].id.clone()),
+                        Ok(found) if found.is_empty() => patient_id.set(q),
+                        Ok(_) => state.info("more than one patient matches; enter the MRN"),
+                        Err(e) => state.error(&e),
+                    }
+                });
+            }>
+                <label for="audit-patient">"Patient (MRN, ABHA or id)"</label>
+                <input id="audit-patient" placeholder="MRN000001" prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
+                <button type="submit" class="primary" id="audit-show">"Who saw this patient"</button>
+            </form>
+            {move || match rows.get() {
+                None => view! { <p class="muted">"…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error">{e.message}</p> }.into_any(),
+                Some(Ok(v)) if v.is_empty() => view! { <p class="muted">"Enter a patient's MRN to see every access to the record."</p> }.into_any(),
+                Some(Ok(v)) => view! {
+                    <table class="grid compact" data-testid="audit-table">
+                        <thead><tr><th>"#"</th><th>"When (UTC)"</th><th>"User"</th><th>"Role"</th><th>"Action"</th><th>"Outcome"</th><th>"Detail"</th></tr></thead>
+                        <tbody>
+                            {v.into_iter().map(|r| view! {
+                                <tr class:flagged=r.flagged class:denied=r.outcome != "success">
+                                    <td class="num">{r.seq}</td>
+                                    <td>{r.at.replace('T', " ").chars().take(19).collect::<String>()}</td>
+                                    <td>{r.username.clone().unwrap_or(r.user_id.clone())}</td>
+                                    <td>{r.role.clone()}</td>
+                                    <td>{r.action.clone()}</td>
+                                    <td>{if r.flagged { format!("{} (break-glass)", r.outcome) } else { r.outcome.clone() }}</td>
+                                    <td>{r.detail.clone().unwrap_or_default()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,111 @@
+//! Screens.
+
+mod admin;
+mod chart;
+mod home;
+mod login;
+mod notes;
+mod register;
+
+use leptos::prelude::*;
+
+use crate::api;
+use crate::components::search::SearchBox;
+use crate::state::{Screen, Ui, ui};
+
+/// The whole window: login until there is a session, then the workstation.
+#[component]
+pub fn Root() -> impl IntoView {
+    let state = Ui::new();
+    provide_context(state);
+    let info = LocalResource::new(|| async { api::app_info().await.ok() });
+    // "/" or Ctrl+K focuses search from anywhere; Esc goes home.
+    let _keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        let typing = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        if (ev.key() == "k" && ev.ctrl_key()) || (ev.key() == "/" && !typing) {
+            ev.prevent_default();
+            state.focus_search.update(|n| *n += 1);
+        } else if ev.key() == "Escape" && !typing {
+            state.screen.set(Screen::Home);
+        }
+    });
+    view! {
+        <div class="app" class:dark=move || state.dark.get()>
+            <Show when=move || state.session.with(Option::is_some) fallback=|| view! { <login::Login/> }>
+                <Workstation/>
+            </Show>
+            <footer class="status" role="contentinfo">
+                <span>"Meridian "{move || info.get().flatten().map(|i| i.version).unwrap_or_default()}</span>
+                <span data-testid="sync-status">
+                    {move || match info.get().flatten().map(|i| i.sync) {
+                        Some(s) if s == "local-only" => "Sync: local only — no hospital server is configured; all changes are kept on this machine".to_owned(),
+                        Some(s) => format!("Sync: {s}"),
+                        None => "Sync: unknown".to_owned(),
+                    }}
+                </span>
+                <button class="link" on:click=move |_| state.dark.update(|d| *d = !*d)>
+                    {move || if state.dark.get() { "Light theme" } else { "Dark theme" }}
+                </button>
+            </footer>
+        </div>
+    }
+}
+
+#[component]
+fn Workstation() -> impl IntoView {
+    let state = ui();
+    let name = move || state.session.with(|s| s.as_ref().map(|s| format!("{} ({})", s.user.display_name, s.user.role)).unwrap_or_default());
+    let logout = move |_| {
+        let token = state.token();
+        leptos::task::spawn_local(async move {
+            let _ = api::logout(&token).await;
+            state.session.set(None);
+            state.screen.set(Screen::Home);
+        });
+    };
+    let is_admin = move || state.role() == "admin";
+    view! {
+        <header class="topbar">
+            <button class="brand" on:click=move |_| state.screen.set(Screen::Home)>"Meridian"</button>
+            <Show when=move || !is_admin()>
+                <SearchBox/>
+            </Show>
+            <nav>
+                <Show when=move || matches!(state.role().as_str(), "physician" | "nurse" | "billing-clerk")>
+                    <button class="link" on:click=move |_| state.screen.set(Screen::Register)>"Register patient"</button>
+                </Show>
+                <Show when=is_admin>
+                    <button class="link" on:click=move |_| state.screen.set(Screen::Audit(None))>"Audit"</button>
+                </Show>
+                <span class="user" data-testid="user">{name}</span>
+                <button class="link" on:click=move |_| {
+                    let token = state.token();
+                    leptos::task::spawn_local(async move { let _ = api::lock(&token).await; });
+                    state.locked.set(true);
+                }>"Lock"</button>
+                <button class="link" on:click=logout>"Log out"</button>
+            </nav>
+        </header>
+        {move || state.notice.get().map(|(m, err)| view! {
+            <div class=if err { "notice error" } else { "notice" } role="alert" data-testid="notice">
+                <span>{m}</span>
+                <button class="link" aria-label="Dismiss" on:click=move |_| state.notice.set(None)>"×"</button>
+            </div>
+        })}
+        <main>
+            {move || match state.screen.get() {
+                Screen::Home => view! { <home::Home/> }.into_any(),
+                Screen::Chart(id) => view! { <chart::Chart patient_id=id/> }.into_any(),
+                Screen::Register => view! { <register::Register/> }.into_any(),
+                Screen::Audit(p) => view! { <admin::Audit patient=p/> }.into_any(),
+            }}
+        </main>
+        <Show when=move || state.locked.get()>
+            <login::LockScreen/>
+        </Show>
+    }
+}
+
