@@ -82,8 +82,33 @@ def app(driver_server):
     options = ArgOptions()
     options.set_capability("browserName", "wry")
     options.set_capability("tauri:options", {"application": os.environ["MERIDIAN_DESKTOP"]})
-    driver = webdriver.Remote(command_executor=driver_server, options=options)
+    driver = new_session(driver_server, options)
     driver.implicitly_wait(0)
     OUT.mkdir(parents=True, exist_ok=True)
     yield driver
     driver.quit()
+
+
+def new_session(server, options, attempts=5):
+    """tauri-driver accepts connections before WebKitWebDriver is ready; retry briefly."""
+    for attempt in range(attempts):
+        try:
+            return webdriver.Remote(command_executor=server, options=options)
+        except Exception:  # noqa: BLE001 - retried, then re-raised
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1.0)
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps a screenshot of the window whenever a test fails."""
+    outcome = yield
+    report = outcome.get_result()
+    driver = item.funcargs.get("app")
+    if report.when == "call" and report.failed and driver is not None:
+        OUT.mkdir(parents=True, exist_ok=True)
+        try:
+            driver.save_screenshot(str(OUT / f"FAILED-{item.name}.png"))
+        except Exception:  # noqa: BLE001 - a failed screenshot must not hide the failure
+            pass

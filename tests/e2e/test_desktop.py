@@ -3,7 +3,7 @@ import time
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support import expected_conditions as EC  # noqa: F401
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import OUT, totp
@@ -16,8 +16,14 @@ def wait(driver, css, timeout=20):
 
 
 def wait_text(driver, css, text, timeout=20):
-    WebDriverWait(driver, timeout).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
-    return driver.find_element(By.CSS_SELECTOR, css)
+    """Waits until an element's text content contains `text` (case-insensitive: some labels are
+    shown in capitals by CSS)."""
+    def present(d):
+        for e in d.find_elements(By.CSS_SELECTOR, css):
+            if text.lower() in (e.get_attribute("textContent") or "").lower():
+                return e
+        return False
+    return WebDriverWait(driver, timeout).until(present)
 
 
 def shot(driver, name):

@@ -4,11 +4,10 @@ import os
 import time
 from pathlib import Path
 
-from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 
-from conftest import OUT
+from conftest import OUT, new_session
 from test_desktop import login, open_patient, wait
 
 
@@ -51,7 +50,7 @@ def test_cold_start_and_memory(driver_server, demo):
     options.set_capability("browserName", "wry")
     options.set_capability("tauri:options", {"application": os.environ["MERIDIAN_DESKTOP"]})
     t0 = time.monotonic()
-    driver = webdriver.Remote(command_executor=driver_server, options=options)
+    driver = new_session(driver_server, options)
     try:
         wait(driver, "#username", timeout=60)
         t_login_form = time.monotonic() - t0
