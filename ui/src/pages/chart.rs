@@ -160,7 +160,7 @@ fn ObservationTable(rows: Vec<ObservationRow>) -> impl IntoView {
                         <td class="num">{value(&r)}</td>
                         <td class="muted">{r.unit.clone().unwrap_or_default()}</td>
                         <td>{flag_cell(r.flag.clone())}</td>
-                        <td class="muted">{when(&r)}</td>
+                        <td class="muted when">{when(&r)}</td>
                     </tr>
                 }).collect_view()}
             </tbody>
@@ -234,6 +234,24 @@ fn Vitals(patient_id: String, latest: Vec<ObservationRow>, on_saved: impl Fn() +
     };
     view! {
         <div class="vitals">
+            <section class="panel wide">
+                <div class="row">
+                    <h3>"Trend"</h3>
+                    <select aria-label="Vital to plot" on:change=move |ev| plot_code.set(event_target_value(&ev))>
+                        {VITALS.iter().filter(|v| v.0 != "8462-4").map(|(loinc, label, _)| view! {
+                            <option value=*loinc selected=move || plot_code.get() == *loinc>{if *loinc == "8480-6" { "Blood pressure" } else { *label }}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                {move || match trend.get() {
+                    None => view! { <p class="muted">"…"</p> }.into_any(),
+                    Some(Err(e)) => view! { <p class="error">{e.message}</p> }.into_any(),
+                    Some(Ok(rows)) => {
+                        let title = rows.first().map(|r| r.display.clone()).unwrap_or_default();
+                        view! { <TrendPlot rows=rows title=title/> }.into_any()
+                    }
+                }}
+            </section>
             <section class="panel">
                 <h3>"Latest"</h3>
                 <ObservationTable rows=latest/>
@@ -254,24 +272,6 @@ fn Vitals(patient_id: String, latest: Vec<ObservationRow>, on_saved: impl Fn() +
                     <button type="submit" class="primary" id="save-vitals">"Save vitals"</button>
                 </form>
             })}
-            <section class="panel wide">
-                <div class="row">
-                    <h3>"Trend"</h3>
-                    <select aria-label="Vital to plot" on:change=move |ev| plot_code.set(event_target_value(&ev))>
-                        {VITALS.iter().filter(|v| v.0 != "8462-4").map(|(loinc, label, _)| view! {
-                            <option value=*loinc selected=move || plot_code.get() == *loinc>{if *loinc == "8480-6" { "Blood pressure" } else { *label }}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                {move || match trend.get() {
-                    None => view! { <p class="muted">"…"</p> }.into_any(),
-                    Some(Err(e)) => view! { <p class="error">{e.message}</p> }.into_any(),
-                    Some(Ok(rows)) => {
-                        let title = rows.first().map(|r| r.display.clone()).unwrap_or_default();
-                        view! { <TrendPlot rows=rows title=title/> }.into_any()
-                    }
-                }}
-            </section>
         </div>
     }
 }

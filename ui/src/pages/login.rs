@@ -34,6 +34,7 @@ pub fn Login() -> impl IntoView {
                 Ok(s) if s.must_enrol_totp => enrol.set(Some(s)),
                 Ok(s) => {
                     error.set(None);
+                    state.notice.set(None);
                     state.session.set(Some(s));
                 }
                 Err(e) if e.code == ErrorCode::TotpRequired => {

@@ -62,6 +62,7 @@ fn Workstation() -> impl IntoView {
         let token = state.token();
         leptos::task::spawn_local(async move {
             let _ = api::logout(&token).await;
+            state.notice.set(None);
             state.session.set(None);
             state.screen.set(Screen::Home);
         });
