@@ -26,6 +26,14 @@ def wait_text(driver, css, text, timeout=20):
     return WebDriverWait(driver, timeout).until(present)
 
 
+def click(driver, css=None, xpath=None):
+    """Scrolls the element to the middle of the window (clear of the sticky bars), then clicks."""
+    e = driver.find_element(By.XPATH, xpath) if xpath else driver.find_element(By.CSS_SELECTOR, css)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", e)
+    e.click()
+    return e
+
+
 def shot(driver, name):
     driver.save_screenshot(str(OUT / f"{name}.png"))
 
@@ -53,17 +61,17 @@ def test_login_errors_keep_typed_input(app, demo):
     _, accounts = demo
     wait(app, "#username").send_keys("dr.garcia")
     app.find_element(By.CSS_SELECTOR, "#password").send_keys("not the password")
-    app.find_element(By.CSS_SELECTOR, "#login-button").click()
+    click(app, "#login-button")
     err = wait_text(app, "[data-testid=login-error]", "wrong username or password")
     assert app.find_element(By.CSS_SELECTOR, "#username").get_attribute("value") == "dr.garcia"
     shot(app, "01-login-wrong-password")
     pw = app.find_element(By.CSS_SELECTOR, "#password")
     pw.clear()
     pw.send_keys(PASSWORD)
-    app.find_element(By.CSS_SELECTOR, "#login-button").click()
+    click(app, "#login-button")
     box = wait(app, "#totp")
     box.send_keys("000000" if totp(accounts["dr.garcia"]["secret"]) != "000000" else "111111")
-    app.find_element(By.CSS_SELECTOR, "#login-button").click()
+    click(app, "#login-button")
     wait_text(app, "[data-testid=login-error]", "code")
     assert app.find_element(By.CSS_SELECTOR, "#username").get_attribute("value") == "dr.garcia"
     assert err is not None
@@ -81,12 +89,13 @@ def test_physician_charts_vitals_and_signs_a_note(app, demo):
     assert wait(app, "[data-testid=banner-allergies]").text.strip() != ""
     shot(app, "03-chart-summary")
 
-    app.find_element(By.CSS_SELECTOR, "#tab-vitals").click()
+    click(app, "#tab-vitals")
     plot = wait(app, "[data-testid=trend-plot]")
+    app.execute_script("arguments[0].scrollIntoView({block: 'center'})", plot)
     before = int(plot.get_attribute("data-points"))
     hr = wait(app, "#v-8867-4")
     hr.send_keys("131")
-    app.find_element(By.CSS_SELECTOR, "#save-vitals").click()
+    click(app, "#save-vitals")
     wait_text(app, "[data-testid=notice]", "Recorded 1 vital sign")
     WebDriverWait(app, 20).until(lambda d: int(d.find_element(By.CSS_SELECTOR, "[data-testid=trend-plot]").get_attribute("data-points")) == before + 1)
     titles = [t.get_attribute("textContent") for t in app.find_elements(By.CSS_SELECTOR, "[data-testid=trend-plot] circle title")]
@@ -96,18 +105,18 @@ def test_physician_charts_vitals_and_signs_a_note(app, demo):
     # An impossible value is refused with a specific message and the typed value stays.
     hr = app.find_element(By.CSS_SELECTOR, "#v-8867-4")
     hr.send_keys("900")
-    app.find_element(By.CSS_SELECTOR, "#save-vitals").click()
+    click(app, "#save-vitals")
     wait_text(app, "[data-testid=vitals-error]", "possible range")
     assert app.find_element(By.CSS_SELECTOR, "#v-8867-4").get_attribute("value") == "900"
 
-    app.find_element(By.CSS_SELECTOR, "#tab-notes").click()
+    click(app, "#tab-notes")
     wait(app, "[data-testid=note-editor]")
-    app.find_element(By.XPATH, "//button[starts-with(normalize-space(.), 'New progress note')]").click()
+    click(app, xpath="//button[starts-with(normalize-space(.), 'New progress note')]")
     text = app.find_element(By.CSS_SELECTOR, "#note-text")
     text.send_keys("Seen on the ward. Heart rate 131, reviewed.")
-    app.find_element(By.CSS_SELECTOR, "#save-note").click()
+    click(app, "#save-note")
     wait_text(app, "[data-testid=note-status]", "draft")
-    app.find_element(By.CSS_SELECTOR, "#sign-note").click()
+    click(app, "#sign-note")
     wait_text(app, "[data-testid=note-status]", "signed")
     signed_text = app.find_element(By.CSS_SELECTOR, "#note-text").get_attribute("value")
     assert "Heart rate 131" in signed_text
@@ -145,21 +154,21 @@ def test_pharmacist_is_refused_notes_and_admin_sees_it(app, demo):
     assert found, "every patient searched is in the pharmacist's care"
     shot(app, "06-break-glass")
     app.find_element(By.CSS_SELECTOR, "#btg-reason").send_keys("urgent medication reconciliation")
-    app.find_element(By.CSS_SELECTOR, "[data-testid=break-glass] button").click()
+    click(app, "[data-testid=break-glass] button")
     wait(app, "[data-testid=banner-name]")
     mrn = app.find_element(By.CSS_SELECTOR, "[data-testid=patient-banner] .ids b").text
-    app.find_element(By.CSS_SELECTOR, "#tab-notes").click()
+    click(app, "#tab-notes")
     err = wait_text(app, "[data-testid=notes-error]", "may not read-notes")
     shot(app, "07-pharmacist-refused-notes")
     assert "pharmacist" in err.text
 
     # Log out; the administrator finds the refusal in the patient's audit trail.
-    app.find_element(By.XPATH, "//button[normalize-space(.)='Log out']").click()
+    click(app, xpath="//button[normalize-space(.)='Log out']")
     login(app, accounts, "admin.root")
-    app.find_element(By.XPATH, "//button[normalize-space(.)='Audit']").click()
+    click(app, xpath="//button[normalize-space(.)='Audit']")
     wait_text(app, "[data-testid=audit-verify]", "Chain intact")
     app.find_element(By.CSS_SELECTOR, "#audit-patient").send_keys(mrn)
-    app.find_element(By.CSS_SELECTOR, "#audit-show").click()
+    click(app, "#audit-show")
     table = wait_text(app, "[data-testid=audit-table]", "read-notes")
     rows = [r for r in table.find_elements(By.CSS_SELECTOR, "tbody tr") if "read-notes" in r.text and "pharm.silva" in r.text]
     assert rows, table.text
