@@ -40,24 +40,29 @@ async fn ensure_loaded(path: &Path, encrypted: bool, config: &DemoConfig) -> Opt
     if done.exists() {
         return None;
     }
-    for suffix in ["", "-wal", "-shm", ".audit-anchor"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
+    // A load that was interrupted resumes: each patient is one transaction, loaded in order.
+    let resume = path.exists();
+    if !resume {
+        Store::create(path, &key(encrypted), [7; 32]).await.expect("create").close().await;
     }
-    Store::create(path, &key(encrypted), [7; 32]).await.expect("create").close().await;
     let store = Store::open_with(path, &key(encrypted), Durability::Normal).await.expect("open");
+    let already = usize::try_from(store.count(Table::Patients).await.expect("count")).unwrap_or(0);
     let app = App::new(store, Arc::new(SystemClock), policy());
-    app.bootstrap(&NewUser { username: "admin".into(), display_name: "Admin".into(), role: "admin".into(), password: PASSWORD.into(), practitioner_id: None })
-        .await
-        .expect("bootstrap");
+    if !resume {
+        app.bootstrap(&NewUser { username: "admin".into(), display_name: "Admin".into(), role: "admin".into(), password: PASSWORD.into(), practitioner_id: None })
+            .await
+            .expect("bootstrap");
+    } else {
+        eprintln!("  resuming after {already} patients");
+    }
     let iface = app.interface_session().await.expect("interface");
 
     // Generate on one thread while the store writes on another.
     let (tx, rx) = std::sync::mpsc::sync_channel::<(String, Vec<Vec<u8>>)>(64);
     let gen_config = *config;
     let generator = std::thread::spawn(move || {
-        for p in meridian_demo::patients(&gen_config) {
+        for i in already..gen_config.patients {
+            let p = meridian_demo::patient(&gen_config, i);
             let id = p.patient["id"].as_str().unwrap_or_default().to_owned();
             let mut batch = vec![serde_json::to_vec(&p.patient).unwrap_or_default()];
             batch.extend(p.resources.iter().map(|r| serde_json::to_vec(r).unwrap_or_default()));
@@ -68,7 +73,7 @@ async fn ensure_loaded(path: &Path, encrypted: bool, config: &DemoConfig) -> Opt
     });
     let started = Instant::now();
     let mut resources = 0usize;
-    let mut patients = 0usize;
+    let mut patients = already;
     for (id, batch) in rx {
         resources += app.import_patient_bundle(&iface, &id, &batch).await.expect("import").len();
         patients += 1;

@@ -305,6 +305,7 @@ pub enum Table {
     Outbox,
     Audit,
     Users,
+    Patients,
 }
 
 impl Table {
@@ -315,6 +316,7 @@ impl Table {
             Table::Outbox => "outbox",
             Table::Audit => "audit_log",
             Table::Users => "app_user",
+            Table::Patients => "patient_index",
         }
     }
 }

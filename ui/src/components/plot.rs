@@ -7,7 +7,7 @@ use meridian_api::ObservationRow;
 const W: f64 = 680.0;
 const H: f64 = 260.0;
 const LEFT: f64 = 56.0;
-const RIGHT: f64 = 16.0;
+const RIGHT: f64 = 40.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 40.0;
 
