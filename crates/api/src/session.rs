@@ -95,3 +95,13 @@ pub struct AppInfo {
     /// `local-only` until a sync endpoint is configured.
     pub sync: String,
 }
+
+/// A break-the-glass declaration awaiting review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BreakGlassReview {
+    pub id: i64,
+    pub user_id: String,
+    pub patient_id: String,
+    pub reason: String,
+    pub at: String,
+}

@@ -153,4 +153,33 @@ impl App {
         self.bus.publish(vec![DomainEvent::BreakGlass { user_id: session.user_id, patient_id: patient_id.to_owned() }]);
         Ok(())
     }
+
+    /// Break-the-glass declarations awaiting an administrator's review, oldest first.
+    pub async fn break_glass_to_review(&self, token: &str) -> Result<Vec<meridian_api::BreakGlassReview>> {
+        self.audited(token, Action::ReviewBreakGlass, Target::none(), async |tx: &mut Tx, _ctx: &mut Ctx| {
+            Ok(tx
+                .unreviewed_break_glass()
+                .await?
+                .into_iter()
+                .map(|b| meridian_api::BreakGlassReview {
+                    id: b.id,
+                    user_id: b.user_id,
+                    patient_id: b.patient_id,
+                    reason: b.reason,
+                    at: b.at.to_rfc3339(),
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// Marks a declaration as reviewed by the administrator (the review itself is audited).
+    pub async fn review_break_glass(&self, token: &str, id: i64) -> Result<()> {
+        let target_id = id.to_string();
+        self.audited(token, Action::ReviewBreakGlass, Target { rtype: Some("BreakGlass"), id: Some(&target_id), patient: None }, async |tx: &mut Tx, ctx: &mut Ctx| {
+            tx.review_break_glass(id, &ctx.session.user_id).await?;
+            Ok(())
+        })
+        .await
+    }
 }

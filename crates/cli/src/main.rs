@@ -111,6 +111,11 @@ enum AuditCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Lists break-the-glass declarations awaiting review, or marks one reviewed.
+    Reviews {
+        #[arg(long)]
+        done: Option<i64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -342,6 +347,20 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                         }
                         return Ok(ExitCode::from(3));
                     }
+                }
+                AuditCommand::Reviews { done } => {
+                    match done {
+                        Some(id) => {
+                            app.review_break_glass(&token, *id).await?;
+                            println!("break-the-glass {id} reviewed");
+                        }
+                        None => {
+                            for r in app.break_glass_to_review(&token).await? {
+                                println!("{:<5} {}  {:<20} {:<14} {}", r.id, r.at, r.user_id, r.patient_id, r.reason);
+                            }
+                        }
+                    }
+                    app.close().await;
                 }
                 AuditCommand::Export { out } => {
                     let mut file = std::io::BufWriter::new(std::fs::File::create(out).map_err(|e| AppError::Internal(e.to_string()))?);

@@ -123,6 +123,13 @@ async fn break_the_glass_opens_the_chart_and_is_flagged() {
     let flagged: Vec<_> = trail.iter().filter(|r| r.user_id == "user-er.doc" && r.flagged).collect();
     assert!(flagged.iter().any(|r| r.action == "read-chart" && r.outcome == "success" && r.detail.as_deref().is_some_and(|d| d.starts_with("break-glass:"))));
     assert!(flagged.iter().any(|r| r.detail.as_deref().is_some_and(|d| d.contains("unconscious"))));
+    // The declaration waits for an administrator's review.
+    let pending = w.app.break_glass_to_review(&w.admin).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].reason, "unconscious in the emergency department");
+    assert!(matches!(w.app.break_glass_to_review(&doc).await, Err(AppError::Forbidden { .. })));
+    w.app.review_break_glass(&w.admin, pending[0].id).await.unwrap();
+    assert!(w.app.break_glass_to_review(&w.admin).await.unwrap().is_empty());
     // Expiry: four hours later the glass is whole again.
     w.clock.advance_secs(4 * 3600 + 1);
     let doc = crate::login(&w.app, "er.doc").await;
