@@ -34,14 +34,17 @@ def tree_pss_kib(root_name="meridian-desktop"):
                 family.add(pid)
                 changed = True
     total = 0
+    parts = []
     for pid in family:
         try:
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
-                    total += int(line.split()[1])
+                    kib = int(line.split()[1])
+                    total += kib
+                    parts.append(f"{procs[pid][0]} {kib // 1024} MiB")
         except OSError:
             pass
-    return total, len(family)
+    return total, len(family), parts
 
 
 def test_cold_start_and_memory(driver_server, demo):
@@ -62,10 +65,10 @@ def test_cold_start_and_memory(driver_server, demo):
         family = rows.find_element(By.CSS_SELECTOR, "td").text.split(",")[0].strip().lower()
         open_patient(driver, family[:4])
         time.sleep(3)
-        pss, nprocs = tree_pss_kib()
+        pss, nprocs, parts = tree_pss_kib()
         line = (
             f"cold start to login form: {t_login_form:.2f} s; login to interactive search box: {t_search:.2f} s; "
-            f"memory with a chart open: {pss / 1024:.0f} MiB PSS over {nprocs} processes"
+            f"memory with a chart open: {pss / 1024:.0f} MiB PSS over {nprocs} processes ({', '.join(sorted(parts))})"
         )
         print(line)
         OUT.mkdir(parents=True, exist_ok=True)
