@@ -52,44 +52,22 @@ pub(crate) const MINUTES_PER_YEAR: i64 = 525_949;
 /// India Standard Time, the hospital's local offset.
 pub(crate) const LOCAL_OFFSET_MINUTES: i64 = 330;
 
-pub(crate) fn is_leap(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
+// Calendar arithmetic is the domain crate's (proleptic Gregorian, Hinnant's algorithms); these
+// wrappers only adapt the integer widths this crate computes in. Years stay within 1900..=9999.
 
 pub(crate) fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+    u32::from(meridian_domain::time::days_in_month(year as i32, month as u8))
 }
 
-/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+/// Days since 1970-01-01 of a calendar date.
 pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    meridian_domain::time::days_from_civil(year as i32, month as u8, day as u8)
 }
 
 /// The calendar date of a day count since 1970-01-01.
 pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    // Both casts are of values proven in range by the algorithm: day 1..=31, month 1..=12.
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if month <= 2 { y + 1 } else { y }, month, day)
+    let (y, m, d) = meridian_domain::time::civil_from_days(days);
+    (i64::from(y), u32::from(m), u32::from(d))
 }
 
 /// Local (IST) calendar day number of a UTC minute.

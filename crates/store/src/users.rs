@@ -63,6 +63,17 @@ fn user(r: &sqlx::sqlite::SqliteRow) -> Result<UserRow> {
     })
 }
 
+fn break_glass(r: &sqlx::sqlite::SqliteRow) -> Result<BreakGlassRow> {
+    Ok(BreakGlassRow {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        patient_id: r.try_get("patient_id")?,
+        reason: r.try_get("reason")?,
+        at: parse_ts(r.try_get::<&str, _>("at")?),
+        expires_at: parse_ts(r.try_get::<&str, _>("expires_at")?),
+    })
+}
+
 impl Tx {
     pub async fn insert_user(&mut self, u: &UserRow) -> Result<()> {
         let taken: Option<String> = sqlx::query_scalar("SELECT id FROM app_user WHERE username = ?")
@@ -219,18 +230,7 @@ impl Tx {
         .bind(self.now.to_rfc3339())
         .fetch_optional(&mut *self.tx)
         .await?;
-        row.as_ref()
-            .map(|r| {
-                Ok(BreakGlassRow {
-                    id: r.try_get("id")?,
-                    user_id: r.try_get("user_id")?,
-                    patient_id: r.try_get("patient_id")?,
-                    reason: r.try_get("reason")?,
-                    at: parse_ts(r.try_get::<&str, _>("at")?),
-                    expires_at: parse_ts(r.try_get::<&str, _>("expires_at")?),
-                })
-            })
-            .transpose()
+        row.as_ref().map(break_glass).transpose()
     }
 
     /// Declarations not yet reviewed by an administrator, oldest first.
@@ -238,18 +238,7 @@ impl Tx {
         let rows = sqlx::query("SELECT * FROM break_glass WHERE reviewed_at IS NULL ORDER BY id")
             .fetch_all(&mut *self.tx)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(BreakGlassRow {
-                    id: r.try_get("id")?,
-                    user_id: r.try_get("user_id")?,
-                    patient_id: r.try_get("patient_id")?,
-                    reason: r.try_get("reason")?,
-                    at: parse_ts(r.try_get::<&str, _>("at")?),
-                    expires_at: parse_ts(r.try_get::<&str, _>("expires_at")?),
-                })
-            })
-            .collect()
+        rows.iter().map(break_glass).collect()
     }
 
     pub async fn review_break_glass(&mut self, id: i64, reviewer: &str) -> Result<()> {
