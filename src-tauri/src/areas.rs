@@ -61,6 +61,10 @@ mod patients {
         Ok(d.app()?.register_patient(&token, &req).await?)
     }
     #[tauri::command]
+    pub(super) async fn merge(d: D<'_>, token: String, surviving_id: String, merged_id: String) -> R<()> {
+        Ok(d.app()?.merge_patients(&token, &surviving_id, &merged_id).await?)
+    }
+    #[tauri::command]
     pub(super) async fn break_glass(d: D<'_>, token: String, patient_id: String, reason: String) -> R<()> {
         Ok(d.app()?.break_glass(&token, &patient_id, &reason).await?)
     }
@@ -124,7 +128,7 @@ pub(crate) fn session() -> TauriPlugin<Wry> {
 
 pub(crate) fn patients() -> TauriPlugin<Wry> {
     use patients::*;
-    Builder::new("patients").invoke_handler(tauri::generate_handler![search, mine, register, break_glass]).build()
+    Builder::new("patients").invoke_handler(tauri::generate_handler![search, mine, register, merge, break_glass]).build()
 }
 
 pub(crate) fn chart() -> TauriPlugin<Wry> {

@@ -179,3 +179,14 @@ pub async fn app_info() -> Result<AppInfo, ApiError> {
 pub async fn lock(token: &str) -> Result<(), ApiError> {
     call("plugin:session|lock", &Token { token }).await
 }
+
+pub async fn merge(token: &str, surviving_id: &str, merged_id: &str) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct A<'a> {
+        token: &'a str,
+        surviving_id: &'a str,
+        merged_id: &'a str,
+    }
+    call("plugin:patients|merge", &A { token, surviving_id, merged_id }).await
+}

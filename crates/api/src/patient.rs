@@ -14,6 +14,12 @@ pub struct PatientSummary {
     pub abha: Option<String>,
     /// Set when this record was merged into another.
     pub merged_into: Option<String>,
+    /// On ward lists: when vital signs were last recorded (RFC 3339), if ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_vitals: Option<String>,
+    /// On ward lists: no vital signs in the last eight hours.
+    #[serde(default)]
+    pub vitals_due: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -42,6 +42,8 @@ pub(crate) fn summary(p: &Patient, today: Date) -> PatientSummary {
         mrn: p.identifier(MRN_SYSTEM).and_then(|i| i.value.clone()),
         abha: abha(p),
         merged_into,
+        last_vitals: None,
+        vitals_due: false,
     }
 }
 
@@ -65,6 +67,9 @@ pub(crate) async fn read_patient(tx: &mut Tx, id: &str) -> Result<Patient> {
         _ => Err(AppError::Internal("stored Patient is not a Patient".into())),
     }
 }
+
+/// Vital signs are due when none were taken in this long (a common ward routine is every 8 h).
+const VITALS_INTERVAL_MS: i64 = 8 * 3600 * 1000;
 
 /// Splits what a user typed into name prefixes, a birth date and an identifier.
 pub(crate) fn parse_query(text: &str, limit: i64) -> Result<PatientQuery> {
@@ -201,14 +206,19 @@ impl App {
         .await
     }
 
-    /// The patients in the user's care (the physician's "my patients", the nurse's ward list).
+    /// The patients in the user's care (the physician's "my patients", the nurse's ward list),
+    /// each with when vital signs were last taken and whether they are due (none in 8 hours).
     pub async fn my_patients(&self, token: &str) -> Result<Vec<PatientSummary>> {
-        let today = self.clock.now().date();
+        let now = self.clock.now();
+        let due_before = meridian_domain::time::Timestamp(now.0 - VITALS_INTERVAL_MS).to_rfc3339();
         self.audited(token, Action::SearchPatients, Target::none(), async |tx: &mut Tx, ctx: &mut Ctx| {
             let ids = tx.patients_of(&ctx.session.user_id, 200).await?;
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
-                out.push(summary(&read_patient(tx, &id).await?, today));
+                let mut s = summary(&read_patient(tx, &id).await?, now.date());
+                s.last_vitals = tx.latest_observation_time(&id, "vital-signs").await?;
+                s.vitals_due = s.last_vitals.as_ref().is_none_or(|t| *t < due_before);
+                out.push(s);
             }
             Ok(out)
         })

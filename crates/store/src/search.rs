@@ -107,4 +107,13 @@ impl Tx {
             .fetch_all(&mut *self.tx)
             .await?)
     }
+
+    /// When the patient's newest observation of `category` was taken (RFC 3339 UTC).
+    pub async fn latest_observation_time(&mut self, patient_id: &str, category: &str) -> Result<Option<String>> {
+        Ok(sqlx::query_scalar("SELECT max(effective) FROM observation_index WHERE patient_id = ? AND category = ?")
+            .bind(patient_id)
+            .bind(category)
+            .fetch_one(&mut *self.tx)
+            .await?)
+    }
 }

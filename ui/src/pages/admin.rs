@@ -2,8 +2,70 @@
 
 use leptos::prelude::*;
 
+use meridian_api::PatientSummary;
+
 use crate::api;
 use crate::state::ui;
+
+/// Merging duplicate registrations: both records are shown before anything changes; the merged
+/// record is kept, deactivated and linked, and its history shows in the surviving chart.
+#[component]
+fn Merge() -> impl IntoView {
+    let state = ui();
+    let keep = RwSignal::new(String::new());
+    let merge = RwSignal::new(String::new());
+    let found = RwSignal::new(None::<(PatientSummary, PatientSummary)>);
+    let find = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let token = state.token();
+        let (k, m) = (keep.get_untracked(), merge.get_untracked());
+        leptos::task::spawn_local(async move {
+            let one = |r: Result<Vec<PatientSummary>, meridian_api::ApiError>| r.ok().filter(|v| v.len() == 1).and_then(|mut v| v.pop());
+            match (one(api::search(&token, &k).await), one(api::search(&token, &m).await)) {
+                (Some(a), Some(b)) if a.id != b.id => found.set(Some((a, b))),
+                _ => state.info("enter the MRN of each record; they must be two different patients"),
+            }
+        });
+    };
+    let confirm = move |_| {
+        let Some((a, b)) = found.get_untracked() else { return };
+        let token = state.token();
+        leptos::task::spawn_local(async move {
+            match api::merge(&token, &a.id, &b.id).await {
+                Ok(()) => {
+                    state.info(format!("{} merged into {}", b.mrn.unwrap_or_default(), a.mrn.unwrap_or_default()));
+                    found.set(None);
+                }
+                Err(e) => state.error(&e),
+            }
+        });
+    };
+    view! {
+        <section class="panel wide">
+            <h2>"Merge duplicate records"</h2>
+            <form class="row" on:submit=find>
+                <label for="merge-keep">"Keep (MRN)"</label>
+                <input id="merge-keep" prop:value=move || keep.get() on:input=move |ev| keep.set(event_target_value(&ev))/>
+                <label for="merge-dup">"Merge in (MRN)"</label>
+                <input id="merge-dup" prop:value=move || merge.get() on:input=move |ev| merge.set(event_target_value(&ev))/>
+                <button type="submit">"Compare"</button>
+            </form>
+            {move || found.get().map(|(a, b)| view! {
+                <table class="grid compact" data-testid="merge-preview">
+                    <thead><tr><th></th><th>"Keep"</th><th>"Merge in"</th></tr></thead>
+                    <tbody>
+                        <tr><td>"Name"</td><td>{a.display_name.clone()}</td><td>{b.display_name.clone()}</td></tr>
+                        <tr><td>"Born"</td><td>{a.birth_date.clone().unwrap_or_default()}</td><td>{b.birth_date.clone().unwrap_or_default()}</td></tr>
+                        <tr><td>"Sex"</td><td>{a.sex.clone().unwrap_or_default()}</td><td>{b.sex.clone().unwrap_or_default()}</td></tr>
+                        <tr><td>"MRN"</td><td class="mono">{a.mrn.clone().unwrap_or_default()}</td><td class="mono">{b.mrn.clone().unwrap_or_default()}</td></tr>
+                        <tr><td>"ABHA"</td><td class="mono">{a.abha.clone().unwrap_or_default()}</td><td class="mono">{b.abha.clone().unwrap_or_default()}</td></tr>
+                    </tbody>
+                </table>
+                <button class="danger" on:click=confirm>"Merge: keep the left record"</button>
+            })}
+        </section>
+    }
+}
 
 #[component]
 pub fn Audit(patient: Option<String>) -> impl IntoView {
@@ -26,6 +88,7 @@ pub fn Audit(patient: Option<String>) -> impl IntoView {
         async move { api::verify_audit(&token).await }
     });
     view! {
+        <Merge/>
         <section class="panel wide">
             <h2>"Audit trail"</h2>
             <p data-testid="audit-verify">{move || match verify.get() {

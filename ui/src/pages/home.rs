@@ -44,18 +44,18 @@ fn MyPatients() -> impl IntoView {
                 None => view! { <p class="muted">"Loading…"</p> }.into_any(),
                 Some(Err(e)) => { state.error(&e); view! { <p class="error">{e.message}</p> }.into_any() }
                 Some(Ok(v)) if v.is_empty() => view! { <p class="muted">"No patients are assigned to you. Search to find one."</p> }.into_any(),
-                Some(Ok(v)) => view! { <PatientTable rows=v/> }.into_any(),
+                Some(Ok(v)) => view! { <PatientTable rows=v ward=true/> }.into_any(),
             }}
         </section>
     }
 }
 
 #[component]
-pub fn PatientTable(rows: Vec<PatientSummary>) -> impl IntoView {
+pub fn PatientTable(rows: Vec<PatientSummary>, #[prop(optional)] ward: bool) -> impl IntoView {
     let state = ui();
     view! {
         <table class="grid" data-testid="patient-table">
-            <thead><tr><th>"Name"</th><th>"Born"</th><th>"Age"</th><th>"Sex"</th><th>"MRN"</th><th>"ABHA"</th></tr></thead>
+            <thead><tr><th>"Name"</th><th>"Born"</th><th>"Age"</th><th>"Sex"</th><th>"MRN"</th><th>"ABHA"</th>{ward.then(|| view! { <th>"Vitals"</th> })}</tr></thead>
             <tbody>
                 {rows.into_iter().map(|p| {
                     let id = p.id.clone();
@@ -69,6 +69,14 @@ pub fn PatientTable(rows: Vec<PatientSummary>) -> impl IntoView {
                             <td>{p.sex.unwrap_or_default()}</td>
                             <td class="mono">{p.mrn.unwrap_or_default()}</td>
                             <td class="mono">{p.abha.unwrap_or_default()}</td>
+                            {ward.then(|| {
+                                let last = p.last_vitals.clone().map(|t| t.replace('T', " ").chars().take(16).collect::<String>()).unwrap_or_else(|| "never".into());
+                                if p.vitals_due {
+                                    view! { <td><span class="flag abnormal">"DUE"</span>{format!(" last {last}")}</td> }.into_any()
+                                } else {
+                                    view! { <td class="muted">{format!("taken {last}")}</td> }.into_any()
+                                }
+                            })}
                         </tr>
                     }
                 }).collect_view()}

@@ -85,3 +85,18 @@ async fn signed_notes_are_immutable_and_take_addenda() {
     let big = "x".repeat(300 * 1024);
     assert!(matches!(w.app.save_note(&doc, &SaveNote { patient_id: p.clone(), id: None, base_version: None, title: "Big".into(), text: big }).await, Err(AppError::Validation(m)) if m.contains("too long")));
 }
+
+#[tokio::test]
+async fn ward_list_shows_when_vitals_are_due() {
+    let w = world().await;
+    let p = w.patient("Ward", "Wanda", "1944-04-04").await;
+    let nurse = crate::login(&w.app, "reg.ward").await;
+    let list = w.app.my_patients(&nurse).await.unwrap();
+    assert!(list[0].vitals_due && list[0].last_vitals.is_none());
+    w.app.record_vitals(&nurse, &RecordVitals { patient_id: p.clone(), entries: vec![v("8867-4", 70.0, "/min")], effective: None }).await.unwrap();
+    let list = w.app.my_patients(&nurse).await.unwrap();
+    assert!(!list[0].vitals_due && list[0].last_vitals.is_some());
+    w.clock.advance_secs(9 * 3600);
+    let nurse = crate::login(&w.app, "reg.ward").await;
+    assert!(w.app.my_patients(&nurse).await.unwrap()[0].vitals_due);
+}
