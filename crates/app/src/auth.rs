@@ -210,7 +210,7 @@ impl App {
                 tx.append_audit(&audit(Outcome::Failed, if locked { "locked-now" } else { detail })).await?;
                 tx.commit().await?;
                 if locked {
-                    return Err(AppError::AccountLocked { minutes: self.policy.lockout_secs / 60 });
+                    return Err(AppError::AccountLocked { minutes: (self.policy.lockout_secs / 60).max(1) });
                 }
                 Err(err)
             }
@@ -232,6 +232,7 @@ impl App {
                     practitioner_id: user.practitioner_id.clone(),
                     last_active: now,
                     locked: false,
+                    needs_totp: self.policy.require_totp && user.totp_secret.is_none(),
                 };
                 let info = SessionInfo {
                     token: session.token.clone(),
@@ -265,6 +266,7 @@ impl App {
             practitioner_id: None,
             last_active: now,
             locked: false,
+            needs_totp: false,
         };
         let token = session.token.clone();
         self.sessions.lock().await.insert(token.clone(), session);
@@ -274,7 +276,14 @@ impl App {
     /// Starts TOTP enrolment: a new secret to show once (QR code or text). It is saved only when
     /// [`App::confirm_totp`] receives a code made from it.
     pub async fn begin_totp_enrolment(&self, token: &str) -> Result<TotpEnrolment> {
-        let session = self.session(token).await?;
+        let session = self.session_for_enrolment(token).await?;
+        // Replacing an enrolled device is an administrator's reset, never a bare session's.
+        let mut tx = self.store.write(self.clock.now()).await?;
+        let enrolled = tx.user_by_id(&session.user_id).await?.is_some_and(|u| u.totp_secret.is_some());
+        drop(tx);
+        if enrolled {
+            return Err(AppError::Validation("a second factor is already set up; ask an administrator to reset it".into()));
+        }
         let secret = TotpSecret::generate(&mut rand::rngs::OsRng);
         let b32 = secret.to_base32().to_string();
         let uri = Totp::new(secret)
@@ -286,7 +295,7 @@ impl App {
     }
 
     pub async fn confirm_totp(&self, token: &str, code: &str) -> Result<()> {
-        let session = self.session(token).await?;
+        let session = self.session_for_enrolment(token).await?;
         let Some(b32) = self.pending_totp.lock().await.get(&session.user_id).cloned() else {
             return Err(AppError::Validation("start enrolment first".into()));
         };
@@ -315,6 +324,9 @@ impl App {
         .await?;
         tx.commit().await?;
         self.pending_totp.lock().await.remove(&session.user_id);
+        if let Some(s) = self.sessions.lock().await.get_mut(token) {
+            s.needs_totp = false;
+        }
         Ok(())
     }
 
@@ -340,10 +352,11 @@ impl App {
     }
 
     /// Quick re-entry after an idle lock: the password alone resumes a locked session of the same
-    /// user, within twelve hours of its last activity.
+    /// user, within twelve hours of its last activity. Failures count towards the account's
+    /// lockout like failed logins (a lockout ends the session); every attempt is audited.
     pub async fn unlock(&self, token: &str, password: &str) -> Result<SessionInfo> {
+        let now = self.clock.now();
         let username = {
-            let now = self.clock.now();
             let sessions = self.sessions.lock().await;
             sessions
                 .get(token)
@@ -351,15 +364,48 @@ impl App {
                 .map(|s| s.username.clone())
                 .ok_or(AppError::SessionExpired)?
         };
-        let mut tx = self.store.write(self.clock.now()).await?;
+        let mut tx = self.store.write(now).await?;
         let user = tx.user_by_username(&username).await?.ok_or(AppError::SessionExpired)?;
-        drop(tx);
-        let ok = verify_password(user.password_hash.as_deref().unwrap_or_default(), password)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let role: Role = user.role.parse().map_err(|_| AppError::Internal("stored role is unknown".into()))?;
+        let audit = |outcome: Outcome, detail: &str| AuditEntry {
+            at: now,
+            user_id: user.id.clone(),
+            role,
+            action: Action::Login,
+            resource_type: None,
+            resource_id: None,
+            patient_id: None,
+            outcome,
+            flagged: false,
+            detail: Some(detail.to_owned()),
+        };
+        let mut state = user.login.clone();
+        let locked_out = state.locked_until.is_some_and(|u| u > now);
+        let ok = !locked_out
+            && user.active
+            && verify_password(user.password_hash.as_deref().unwrap_or_default(), password).map_err(|e| AppError::Internal(e.to_string()))?;
         if !ok {
+            if !locked_out {
+                state.failed_attempts += 1;
+                if state.failed_attempts >= self.policy.max_failed_logins {
+                    state.locked_until = Some(now.plus_seconds(self.policy.lockout_secs));
+                    state.failed_attempts = 0;
+                }
+                tx.set_login_state(&user.id, &state).await?;
+            }
+            let ends = !user.active || state.locked_until.is_some_and(|u| u > now);
+            tx.append_audit(&audit(Outcome::Failed, if ends { "unlock-locked-out" } else { "unlock-wrong-password" })).await?;
+            tx.commit().await?;
+            if ends {
+                self.sessions.lock().await.remove(token);
+                return Err(AppError::AccountLocked { minutes: (self.policy.lockout_secs / 60).max(1) });
+            }
             return Err(AppError::InvalidCredentials);
         }
-        let now = self.clock.now();
+        state.failed_attempts = 0;
+        tx.set_login_state(&user.id, &state).await?;
+        tx.append_audit(&audit(Outcome::Success, "unlock")).await?;
+        tx.commit().await?;
         let mut sessions = self.sessions.lock().await;
         let s = sessions.get_mut(token).ok_or(AppError::SessionExpired)?;
         s.last_active = now;

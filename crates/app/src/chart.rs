@@ -54,6 +54,10 @@ pub(crate) fn observation_row(id: &str, o: &Observation) -> ObservationRow {
         Some(ObservationValue::Quantity(q)) => {
             value = q.value.as_ref().map(|d| d.to_f64());
             unit = q.code.as_ref().map(|c| c.as_str().to_owned()).or_else(|| q.unit.clone());
+            // "<0.01" is not 0.01: keep the comparator in what is shown.
+            if let (Some(c), Some(v)) = (&q.comparator, &q.value) {
+                value_text = Some(format!("{}{}", c.as_str(), v.as_str()));
+            }
         }
         Some(ObservationValue::String(s)) => value_text = Some(s.clone()),
         Some(ObservationValue::CodeableConcept(c)) => value_text = Some(coded(Some(c)).display),
@@ -98,6 +102,26 @@ pub(crate) fn observation_row(id: &str, o: &Observation) -> ObservationRow {
     }
 }
 
+/// When a row was taken, for ordering (the text may carry any offset, or be a bare date).
+fn when(r: &ObservationRow) -> i64 {
+    r.effective
+        .as_deref()
+        .and_then(|e| Timestamp::parse_rfc3339(e).ok().or_else(|| meridian_domain::time::Date::parse(e).ok().map(|d| Timestamp(d.days_since_epoch() * 86_400_000))))
+        .map_or(i64::MIN, |t| t.0)
+}
+
+/// The newest observation with `code` for one patient record.
+async fn newest(tx: &mut Tx, patient_id: &str, code: &str) -> Result<Option<ObservationRow>> {
+    Ok(tx
+        .observations_by_code(patient_id, code, 1)
+        .await?
+        .into_iter()
+        .find_map(|s| match parse(s.body.as_deref()?).ok()? {
+            Resource::Observation(o) => Some(observation_row(&s.id, &o)),
+            _ => None,
+        }))
+}
+
 /// Ids of the patient and of every record merged into it, so a merged history shows too.
 async fn chart_ids(tx: &mut Tx, patient_id: &str) -> Result<Vec<String>> {
     let mut ids = vec![patient_id.to_owned()];
@@ -117,7 +141,10 @@ pub(crate) async fn banner(tx: &mut Tx, patient_id: &str, today: Date) -> Result
     }
     let allergies: Vec<Allergy> = allergies
         .into_iter()
-        .filter(|(_, _, a)| status(a.clinical_status.as_ref()).as_deref() != Some("resolved") && status(a.verification_status.as_ref()).as_deref() != Some("entered-in-error"))
+        .filter(|(_, _, a)| {
+            status(a.clinical_status.as_ref()).as_deref() != Some("resolved")
+                && !matches!(status(a.verification_status.as_ref()).as_deref(), Some("entered-in-error" | "refuted"))
+        })
         .map(|(id, _, a): (String, i64, AllergyIntolerance)| {
             let substance = coded(a.code.as_ref());
             let nka = a.code.as_ref().is_some_and(|c| c.coding.iter().any(|x| x.code.as_ref().is_some_and(|k| NO_KNOWN_ALLERGY.contains(&k.as_str()))));
@@ -174,7 +201,10 @@ impl App {
                 problems.extend(parsed(rows, |r| match r {
                     Resource::Condition(c) => Some(*c),
                     _ => None,
-                }).into_iter().filter(|(_, _, c)| !matches!(status(c.clinical_status.as_ref()).as_deref(), Some("resolved" | "inactive" | "remission"))).map(|(id, _, c): (String, i64, Condition)| Problem {
+                }).into_iter().filter(|(_, _, c)| {
+                    !matches!(status(c.clinical_status.as_ref()).as_deref(), Some("resolved" | "inactive" | "remission"))
+                        && !matches!(status(c.verification_status.as_ref()).as_deref(), Some("entered-in-error" | "refuted"))
+                }).map(|(id, _, c): (String, i64, Condition)| Problem {
                     id,
                     condition: coded(c.code.as_ref()),
                     clinical_status: status(c.clinical_status.as_ref()),
@@ -197,14 +227,12 @@ impl App {
                     status: m.status.as_ref().map(|s| s.as_str().to_owned()),
                     dosage: m.dosage.first().and_then(|d| d.to_value().ok()?.get("text")?.as_str().map(str::to_owned)),
                 }));
-                for s in tx.observations(pid, Category::VitalSigns.code(), 60).await? {
-                    if let Some(Resource::Observation(o)) = s.body.as_deref().and_then(|b| parse(b).ok()) {
-                        let row = observation_row(&s.id, &o);
-                        if !vitals.iter().any(|v| v.loinc == row.loinc) {
-                            vitals.push(row);
-                        }
-                    }
+                // The newest value of every vital sign, however long ago the rarer ones (height)
+                // were taken, across merged records.
+                for kind in measure::KINDS.iter().filter(|k| k.category == Category::VitalSigns && k.loinc != SYSTOLIC && k.loinc != DIASTOLIC) {
+                    vitals.extend(newest(tx, pid, kind.loinc).await?);
                 }
+                vitals.extend(newest(tx, pid, BP_PANEL).await?);
                 for s in tx.observations(pid, Category::Laboratory.code(), 50).await? {
                     if let Some(Resource::Observation(o)) = s.body.as_deref().and_then(|b| parse(b).ok()) {
                         labs.push(observation_row(&s.id, &o));
@@ -218,7 +246,10 @@ impl App {
                     }
                 }
             }
-            labs.sort_by(|a, b| b.effective.cmp(&a.effective));
+            vitals.sort_by_key(|r| std::cmp::Reverse(when(r)));
+            let mut seen = std::collections::HashSet::new();
+            vitals.retain(|r| seen.insert(r.loinc.clone()));
+            labs.sort_by_key(|r| std::cmp::Reverse(when(r)));
             labs.truncate(50);
             Ok(ChartSummary { banner, problems, allergies, medications, latest_vitals: vitals, recent_labs: labs, unsigned_notes: unsigned })
         })
@@ -236,7 +267,7 @@ impl App {
                     }
                 }
             }
-            out.sort_by(|a, b| b.effective.cmp(&a.effective));
+            out.sort_by_key(|r| std::cmp::Reverse(when(r)));
             out.truncate(limit as usize);
             Ok(out)
         })

@@ -20,6 +20,9 @@ pub struct Session {
     pub(crate) last_active: Timestamp,
     /// Locked by idleness or by the user; the password resumes it (see `App::unlock`).
     pub(crate) locked: bool,
+    /// The site requires a second factor and this user has none yet: only TOTP enrolment is
+    /// allowed until it is confirmed.
+    pub(crate) needs_totp: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -64,8 +67,18 @@ pub(crate) struct Ctx {
 pub(crate) const MAX_LOCKED_MS: i64 = 12 * 3600 * 1000;
 
 impl App {
-    /// The live session for `token`, refreshed; an idle one is ended.
+    /// The live session for `token`, refreshed; an idle one is locked, one that still has to
+    /// enrol a second factor may do nothing else.
     pub(crate) async fn session(&self, token: &str) -> Result<Session> {
+        let s = self.session_for_enrolment(token).await?;
+        if s.needs_totp {
+            return Err(AppError::TotpRequired);
+        }
+        Ok(s)
+    }
+
+    /// Like [`App::session`], but also for a session that has yet to enrol its second factor.
+    pub(crate) async fn session_for_enrolment(&self, token: &str) -> Result<Session> {
         let now = self.clock.now();
         let mut sessions = self.sessions.lock().await;
         let Some(s) = sessions.get_mut(token) else {
@@ -153,8 +166,10 @@ impl App {
     }
 
     /// The patient a resource belongs to, from the store's head row (no clinical content is
-    /// read), so the guard can decide access before the use case opens the resource.
-    pub(crate) async fn patient_of(&self, rtype: &str, id: &str) -> Result<Option<String>> {
+    /// read), so the guard can decide access before the use case opens the resource. Only for a
+    /// live session: nobody learns what exists without logging in.
+    pub(crate) async fn patient_of(&self, token: &str, rtype: &str, id: &str) -> Result<Option<String>> {
+        self.session(token).await?;
         let mut tx = self.store.write(self.clock.now()).await?;
         let head = tx.head(rtype, id).await?;
         drop(tx);

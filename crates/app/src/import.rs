@@ -60,6 +60,14 @@ pub(crate) async fn write(tx: &mut Tx, ctx: &mut Ctx, resource: &mut Resource, b
             return Err(AppError::Conflict("record"));
         }
     }
+    if rtype == "DocumentReference" && head.as_ref().is_some_and(|h| !h.deleted) {
+        // Signed notes never change, whichever path the new version comes by.
+        if let Some(Resource::DocumentReference(d)) = tx.read(&rtype, &id).await?.and_then(|s| s.body).and_then(|b| parse(&b).ok()) {
+            if meridian_domain::note::NoteStatus::from_doc_status(d.doc_status.as_ref().map(|c| c.as_str())) == meridian_domain::note::NoteStatus::Signed {
+                return Err(AppError::SignedImmutable);
+            }
+        }
+    }
     let version = current + 1;
     resource.stamp(&version.to_string(), &ctx.now.to_rfc3339()).map_err(|e| AppError::Internal(e.to_string()))?;
     let patient = patient_of(resource);

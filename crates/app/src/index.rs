@@ -88,6 +88,10 @@ fn patient_index(p: &Patient) -> PatientIndex {
 }
 
 fn observation_index(o: &Observation) -> Option<ObservationIndex> {
+    // Withdrawn results stay in the history but leave the chart, flowsheet and trends.
+    if o.status.as_ref().is_some_and(|s| matches!(s.as_str(), "entered-in-error" | "cancelled")) {
+        return None;
+    }
     let category = o
         .category
         .iter()

@@ -68,8 +68,8 @@ fn to_note(id: &str, version: i64, v: &Value) -> Note {
     let text = attachment["data"]
         .as_str()
         .and_then(base64::decode)
-        .and_then(|b| String::from_utf8(b).ok())
-        .unwrap_or_default();
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_else(|| "(this note's text could not be decoded)".to_owned());
     let status = NoteStatus::from_doc_status(v["docStatus"].as_str());
     Note {
         id: id.to_owned(),
@@ -115,13 +115,16 @@ impl App {
     /// ([`AppError::SignedImmutable`]); a stale `base_version` is a conflict.
     pub async fn save_note(&self, token: &str, req: &SaveNote) -> Result<Note> {
         let title = text::short("title", &req.title).map_err(|e| AppError::Validation(e.to_string()))?;
+        if req.id.is_some() && req.base_version.is_none() {
+            return Err(AppError::Validation("saving an existing note needs the version it was opened at".into()));
+        }
         text::body("note", &req.text).map_err(|e| AppError::Validation(e.to_string()))?;
         let target = match &req.id {
             Some(id) => Target::resource("DocumentReference", id, Some(&req.patient_id)),
             None => Target::patient(&req.patient_id),
         };
         if let Some(id) = &req.id {
-            if self.patient_of("DocumentReference", id).await?.is_some_and(|p| p != req.patient_id) {
+            if self.patient_of(token, "DocumentReference", id).await?.is_some_and(|p| p != req.patient_id) {
                 return Err(AppError::Validation("the note belongs to another patient".into()));
             }
         }
@@ -160,7 +163,7 @@ impl App {
 
     /// Signs a draft (physicians). From then on the note is immutable.
     pub async fn sign_note(&self, token: &str, note_id: &str, base_version: i64) -> Result<Note> {
-        let patient = self.patient_of("DocumentReference", note_id).await?.ok_or(AppError::NotFound("note"))?;
+        let patient = self.patient_of(token, "DocumentReference", note_id).await?.ok_or(AppError::NotFound("note"))?;
         self.audited(token, Action::SignNote, Target::resource("DocumentReference", note_id, Some(&patient)), async |tx: &mut Tx, ctx: &mut Ctx| {
             let (version, mut v) = read_doc(tx, note_id).await?;
             if NoteStatus::from_doc_status(v["docStatus"].as_str()) == NoteStatus::Signed {
@@ -182,7 +185,7 @@ impl App {
     /// Starts an addendum to a signed note: a new draft that points at it (`relatesTo` appends).
     pub async fn add_addendum(&self, token: &str, note_id: &str, text_body: &str) -> Result<Note> {
         text::body("addendum", text_body).map_err(|e| AppError::Validation(e.to_string()))?;
-        let patient = self.patient_of("DocumentReference", note_id).await?.ok_or(AppError::NotFound("note"))?;
+        let patient = self.patient_of(token, "DocumentReference", note_id).await?.ok_or(AppError::NotFound("note"))?;
         self.audited(token, Action::WriteNote, Target::resource("DocumentReference", note_id, Some(&patient)), async |tx: &mut Tx, ctx: &mut Ctx| {
             let (_, target) = read_doc(tx, note_id).await?;
             check_addendum(NoteStatus::from_doc_status(target["docStatus"].as_str())).map_err(note_error)?;
@@ -224,7 +227,7 @@ impl App {
 
     /// One note.
     pub async fn note(&self, token: &str, note_id: &str) -> Result<Note> {
-        let patient = self.patient_of("DocumentReference", note_id).await?.ok_or(AppError::NotFound("note"))?;
+        let patient = self.patient_of(token, "DocumentReference", note_id).await?.ok_or(AppError::NotFound("note"))?;
         self.audited(token, Action::ReadNotes, Target::resource("DocumentReference", note_id, Some(&patient)), async |tx: &mut Tx, _ctx: &mut Ctx| {
             let (version, v) = read_doc(tx, note_id).await?;
             Ok(to_note(note_id, version, &v))

@@ -239,11 +239,9 @@ impl App {
                     return Err(AppError::Validation("MRN: that number is already assigned to another patient".into()));
                 }
             }
-            let mrn = match v.mrn.clone() {
-                Some(m) => m,
-                None => next_mrn(tx).await?,
-            };
-            let mut identifiers = vec![json!({"use": "usual", "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]}, "system": MRN_SYSTEM, "value": mrn})];
+            // The MRN is assigned after the duplicate check (a held registration uses none up);
+            // a placeholder stands in while the record is built and compared.
+            let mut identifiers = vec![json!({"use": "usual", "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MR"}]}, "system": MRN_SYSTEM, "value": v.mrn.clone().unwrap_or_else(|| "PENDING".into())})];
             if let Some(a) = &v.abha {
                 identifiers.push(json!({"system": ABHA_SYSTEM, "value": a}));
             }
@@ -296,6 +294,10 @@ impl App {
             duplicates.truncate(10);
             if !duplicates.is_empty() && !r.confirmed_not_duplicate {
                 return Ok(Registration { patient: None, duplicates, warnings: v.warnings.clone() });
+            }
+            if v.mrn.is_none() {
+                patient["identifier"][0]["value"] = json!(next_mrn(tx).await?);
+                resource = parse(&serde_json::to_vec(&patient).map_err(|e| AppError::Internal(e.to_string()))?)?;
             }
             write(tx, ctx, &mut resource, None, Origin::Local).await?;
             let Resource::Patient(p) = &resource else { return Err(AppError::Internal("built a non-Patient".into())) };
@@ -351,9 +353,17 @@ fn push_link(patient: &mut serde_json::Value, other: &str, kind: &str) {
     }
 }
 
-/// The next hospital MRN, from a counter kept in the store.
+/// The next unused hospital MRN, from a counter kept in the store (skipping numbers that were
+/// entered by hand or imported).
 async fn next_mrn(tx: &mut Tx) -> Result<String> {
-    let next: i64 = tx.meta("next_mrn").await?.and_then(|s| s.parse().ok()).unwrap_or(900_001);
-    tx.set_meta("next_mrn", &(next + 1).to_string()).await?;
-    Ok(format!("MRN{next:06}"))
+    let mut next: i64 = tx.meta("next_mrn").await?.and_then(|s| s.parse().ok()).unwrap_or(900_001);
+    loop {
+        let mrn = format!("MRN{next:06}");
+        next += 1;
+        let q = PatientQuery { identifier: Some(mrn.clone()), limit: 1, include_merged: true, ..PatientQuery::default() };
+        if tx.search_patients(&q).await?.is_empty() {
+            tx.set_meta("next_mrn", &next.to_string()).await?;
+            return Ok(mrn);
+        }
+    }
 }

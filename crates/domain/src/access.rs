@@ -315,7 +315,9 @@ pub fn decide(role: Role, action: Action, relationship: Relationship) -> Decisio
     if !role_permits(role, action) {
         return Decision::Deny(Denial::RoleForbids);
     }
-    if action.scope() != Scope::Patient || role == Role::Interface {
+    // Care relationships bind clinical roles; the non-clinical roles a patient-scoped action is
+    // open to (registration staff updating demographics, interfaces) act for the hospital.
+    if action.scope() != Scope::Patient || !role.is_clinical() {
         return Decision::Allow;
     }
     match relationship {

@@ -44,6 +44,8 @@ pub enum AuditProblem {
     HeadMismatch { head_seq: i64, last_seq: i64 },
     /// The anchor file beside the database points past the last row or disagrees with it.
     AnchorMismatch { anchor_seq: i64, last_seq: i64 },
+    /// The anchor file beside the database is gone or unreadable.
+    AnchorMissing,
 }
 
 impl std::fmt::Display for AuditProblem {
@@ -55,6 +57,7 @@ impl std::fmt::Display for AuditProblem {
             AuditProblem::Unreadable { seq } => write!(f, "record {seq}: holds a value Meridian never writes"),
             AuditProblem::HeadMismatch { head_seq, last_seq } => write!(f, "the head says record {head_seq} is last, the log ends at {last_seq} (truncated or rolled back)"),
             AuditProblem::AnchorMismatch { anchor_seq, last_seq } => write!(f, "the anchor file says record {anchor_seq} exists, the log ends at {last_seq} (truncated or rolled back)"),
+            AuditProblem::AnchorMissing => write!(f, "the anchor file beside the database is missing or unreadable"),
         }
     }
 }
@@ -100,14 +103,24 @@ fn anchor_path(store: &Store) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// Writes the anchor atomically (temp file, fsync, rename).
+/// The anchor of a new database: no records yet.
+pub(crate) fn write_genesis_anchor(store: &Store) -> std::io::Result<()> {
+    write_anchor_file(store, 0, &GENESIS)
+}
+
+/// Writes the anchor atomically (temp file, fsync, rename), never moving it backwards: another
+/// process (the CLI beside the desktop app) may have written a later one.
 pub(crate) fn write_anchor(store: &Store, seq: i64, mac: &Mac32) -> std::io::Result<()> {
     // A poisoned lock only means another writer panicked; the number inside is still sound.
     let mut last = store.anchor.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if seq <= *last {
+    if seq <= *last || read_anchor(store).is_some_and(|(on_disk, _)| on_disk >= seq) {
         return Ok(());
     }
     *last = seq;
+    write_anchor_file(store, seq, mac)
+}
+
+fn write_anchor_file(store: &Store, seq: i64, mac: &Mac32) -> std::io::Result<()> {
     let path = anchor_path(store);
     let tmp = path.with_extension("audit-anchor.tmp");
     let mut f = std::fs::File::create(&tmp)?;
@@ -288,10 +301,14 @@ impl Store {
             Some(Some((head_seq, _))) => problems.push(AuditProblem::HeadMismatch { head_seq, last_seq }),
             _ => problems.push(AuditProblem::HeadMismatch { head_seq: -1, last_seq }),
         }
-        if let Some((anchor_seq, anchor_mac)) = anchor {
-            if anchor_seq > last_seq || anchor_mac_seen.as_ref() != Some(&anchor_mac) {
-                problems.push(AuditProblem::AnchorMismatch { anchor_seq, last_seq });
+        match anchor {
+            Some((0, _)) => {}
+            Some((anchor_seq, anchor_mac)) => {
+                if anchor_seq > last_seq || anchor_mac_seen.as_ref() != Some(&anchor_mac) {
+                    problems.push(AuditProblem::AnchorMismatch { anchor_seq, last_seq });
+                }
             }
+            None => problems.push(AuditProblem::AnchorMissing),
         }
         Ok(AuditReport { records, problems })
     }
@@ -305,7 +322,7 @@ impl Store {
             if mac.len() == 32 {
                 m.copy_from_slice(&mac);
             }
-            write_anchor(self, seq, &m).map_err(StoreError::Anchor)?;
+            write_anchor_file(self, seq, &m).map_err(StoreError::Anchor)?;
         }
         Ok(())
     }

@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use meridian_domain::time::Timestamp;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Connection, Sqlite};
+use sqlx::{ConnectOptions, Connection, Sqlite};
 
 pub use audit::{AuditProblem, AuditRecord, AuditReport};
 pub use resources::{Head, Index, NewVersion, ObservationIndex, Origin, OutboxEntry, PatientIndex, Stored};
@@ -103,6 +103,8 @@ pub enum StoreError {
     Gone { rtype: String, id: String },
     #[error("username is taken")]
     UsernameTaken,
+    #[error("the database lacks its audit key; it was damaged or not made by Meridian")]
+    AuditKeyMissing,
     #[error("could not write the audit anchor file: {0}")]
     Anchor(std::io::Error),
     #[error("database error: {0}")]
@@ -136,13 +138,19 @@ pub enum Durability {
 }
 
 /// The store. Cheap to clone; clones share the connection pool.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
     path: PathBuf,
     audit_key: [u8; 32],
     /// Serialises anchor-file writes and remembers the last sequence number written.
     anchor: Arc<Mutex<i64>>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -161,6 +169,8 @@ impl Store {
             .await?;
         tx.commit().await?;
         store.audit_key = audit_key;
+        // The anchor exists from the start, so a deleted anchor file is itself evidence.
+        audit::write_genesis_anchor(&store).map_err(StoreError::Anchor)?;
         Ok(store)
     }
 
@@ -181,7 +191,8 @@ impl Store {
         // Prove the key on a single connection before anything sets WAL mode or migrates, so a
         // wrong key leaves the file exactly as it was.
         if !create {
-            let mut probe = SqliteConnectOptions::new().filename(path).create_if_missing(false);
+            // Statement logging is off everywhere: `PRAGMA key` must never reach a log.
+            let mut probe = SqliteConnectOptions::new().filename(path).create_if_missing(false).disable_statement_logging();
             if let Some(k) = &key.sqlcipher {
                 probe = probe.pragma("key", k.clone());
             }
@@ -189,7 +200,7 @@ impl Store {
             sqlx::query("SELECT count(*) FROM sqlite_master").execute(&mut conn).await?;
             conn.close().await?;
         }
-        let mut options = SqliteConnectOptions::new().filename(path).create_if_missing(create);
+        let mut options = SqliteConnectOptions::new().filename(path).create_if_missing(create).disable_statement_logging();
         if let Some(k) = &key.sqlcipher {
             options = options.pragma("key", k.clone());
         }
@@ -215,10 +226,12 @@ impl Store {
             anchor: Arc::new(Mutex::new(0)),
         };
         store.migrate().await?;
-        if let Some(hex) = store.meta("audit_key").await? {
-            if let Some(bytes) = audit::unhex(&hex).filter(|b| b.len() == 32) {
-                store.audit_key.copy_from_slice(&bytes);
-            }
+        if !create {
+            // Without its MAC key the audit trail cannot be verified or extended: refuse to open
+            // rather than chain new records under a wrong key.
+            let hex = store.meta("audit_key").await?.ok_or(StoreError::AuditKeyMissing)?;
+            let bytes = audit::unhex(&hex).filter(|b| b.len() == 32).ok_or(StoreError::AuditKeyMissing)?;
+            store.audit_key.copy_from_slice(&bytes);
         }
         Ok(store)
     }
@@ -344,7 +357,10 @@ impl Tx {
         let Tx { tx, audit_appended, store, .. } = self;
         tx.commit().await?;
         if let Some((seq, mac)) = audit_appended {
-            audit::write_anchor(&store, seq, &mac).map_err(StoreError::Anchor)?;
+            // The commit stands whatever happens here: an anchor that lags behind is tolerated
+            // by `verify_audit` and caught up by the next write, so a failure is not an error of
+            // this transaction (reporting one would invite a duplicate retry).
+            let _ = audit::write_anchor(&store, seq, &mac);
         }
         Ok(())
     }

@@ -49,7 +49,11 @@ impl Tx {
                 .await?;
             narrow(found, &mut candidates);
         }
-        for prefix in &q.name_prefixes {
+        // The longest prefix is the most selective; starting there keeps the capped scans of
+        // short prefixes ("a") from dropping the patient being looked for.
+        let mut prefixes: Vec<&String> = q.name_prefixes.iter().collect();
+        prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        for prefix in prefixes {
             let found: Vec<String> = sqlx::query_scalar(
                 "SELECT DISTINCT patient_id FROM name_token WHERE token >= ? AND token < ? LIMIT 5000",
             )

@@ -82,3 +82,40 @@ async fn login_attempts_are_audited() {
     assert_eq!(logins.len(), 2, "one success (staff helper) and one failure");
     assert!(logins.iter().any(|e| e["outcome"] == "8" && e["outcomeDesc"] == "wrong-password"));
 }
+
+#[tokio::test]
+async fn a_required_second_factor_is_enforced_by_the_core() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = meridian_security::keys::MemoryKeyStore::new();
+    let store = meridian_app::Workspace::create(&dir.path().join("t.db"), meridian_app::KeySource::Keyring, &keys, None).await.unwrap();
+    let clock = std::sync::Arc::new(meridian_app::FakeClock::new(T0));
+    let app = meridian_app::App::new(store, clock, meridian_app::Policy::default());
+    app.bootstrap(&crate::user("admin", "admin")).await.unwrap();
+    let s = app.login(&req("admin", PASSWORD, None)).await.unwrap();
+    assert!(s.must_enrol_totp);
+    // The token is good for enrolment and nothing else.
+    assert!(matches!(app.search_patients(&s.token, "x").await, Err(AppError::TotpRequired)));
+    assert!(matches!(app.list_users(&s.token).await, Err(AppError::TotpRequired)));
+    let e = app.begin_totp_enrolment(&s.token).await.unwrap();
+    let totp = Totp::new(TotpSecret::from_base32(&e.secret_base32).unwrap());
+    app.confirm_totp(&s.token, &totp.code_at((T0.0 / 1000) as u64)).await.unwrap();
+    app.list_users(&s.token).await.unwrap();
+    // A second enrolment from a bare session is refused: resetting a device is an admin's job.
+    assert!(matches!(app.begin_totp_enrolment(&s.token).await, Err(AppError::Validation(_))));
+}
+
+#[tokio::test]
+async fn guessing_at_the_lock_screen_locks_the_account() {
+    let w = world().await;
+    let token = w.staff("gus", "nurse").await;
+    w.app.lock(&token).await;
+    for _ in 0..4 {
+        assert!(matches!(w.app.unlock(&token, "wrong guess!").await, Err(AppError::InvalidCredentials)));
+    }
+    assert!(matches!(w.app.unlock(&token, "wrong guess!").await, Err(AppError::AccountLocked { .. })));
+    // The session is gone, and the account is locked for a fresh login too.
+    assert!(matches!(w.app.unlock(&token, PASSWORD).await, Err(AppError::SessionExpired)));
+    assert!(matches!(w.app.login(&req("gus", PASSWORD, None)).await, Err(AppError::AccountLocked { .. })));
+    let events = w.app.export_audit(&w.admin, 0, 1000).await.unwrap();
+    assert!(events.iter().filter(|e| e["outcomeDesc"] == "unlock-wrong-password").count() >= 4);
+}

@@ -100,3 +100,17 @@ async fn ward_list_shows_when_vitals_are_due() {
     let nurse = crate::login(&w.app, "reg.ward").await;
     assert!(w.app.my_patients(&nurse).await.unwrap()[0].vitals_due);
 }
+
+#[tokio::test]
+async fn a_signed_note_cannot_be_replaced_by_import_either() {
+    let w = world().await;
+    let p = w.patient("Import", "Ida", "1966-06-06").await;
+    let doc = w.staff("dr.imp", "physician").await;
+    w.app.assign_care(&w.admin, "dr.imp", &p, "attending").await.unwrap();
+    let n = w.app.save_note(&doc, &SaveNote { patient_id: p.clone(), id: None, base_version: None, title: "Progress".into(), text: "original".into() }).await.unwrap();
+    w.app.sign_note(&doc, &n.id, n.version).await.unwrap();
+    let iface = w.app.interface_session().await.unwrap();
+    let forged = format!(r#"{{"resourceType":"DocumentReference","id":"{}","status":"current","docStatus":"preliminary","subject":{{"reference":"Patient/{p}"}},"content":[{{"attachment":{{"contentType":"text/plain","data":"Zm9yZ2Vk"}}}}]}}"#, n.id);
+    assert!(matches!(w.app.import_resource(&iface, forged.as_bytes()).await, Err(AppError::SignedImmutable)));
+    assert_eq!(w.app.note(&doc, &n.id).await.unwrap().text, "original");
+}

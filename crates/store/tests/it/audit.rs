@@ -111,3 +111,18 @@ async fn emptied_log_is_detected() {
     tamper(&store, "DELETE FROM audit_log").await;
     assert!(!store.verify_audit().await.unwrap().is_intact());
 }
+
+#[tokio::test]
+async fn deleted_anchor_file_is_detected() {
+    let (_d, store) = chain_of(3).await;
+    let mut anchor = store.path().as_os_str().to_owned();
+    anchor.push(".audit-anchor");
+    std::fs::remove_file(std::path::PathBuf::from(anchor)).unwrap();
+    assert_eq!(store.verify_audit().await.unwrap().problems, [AuditProblem::AnchorMissing]);
+}
+
+#[tokio::test]
+async fn a_fresh_database_verifies() {
+    let (_d, store) = fresh().await;
+    assert!(store.verify_audit().await.unwrap().is_intact());
+}
