@@ -69,12 +69,22 @@ impl App {
     /// Creates the first administrator and the built-in interface account. Refused once any user
     /// exists.
     pub async fn bootstrap(&self, admin: &NewUser) -> Result<UserInfo> {
+        self.bootstrap_with_totp(admin, None).await
+    }
+
+    /// [`App::bootstrap`] with the administrator's TOTP secret already set (unattended set-up,
+    /// such as the demo loader; the secret is shown to the administrator).
+    pub async fn bootstrap_with_totp(&self, admin: &NewUser, totp_secret_base32: Option<&str>) -> Result<UserInfo> {
+        if let Some(s) = totp_secret_base32 {
+            TotpSecret::from_base32(s).map_err(crate::error::invalid)?;
+        }
         let now = self.clock.now();
         let mut tx = self.store.write(now).await?;
         if !tx.users().await?.is_empty() {
             return Err(AppError::Validation("users already exist; log in as an administrator to add more".into()));
         }
-        let row = new_user_row(admin, Role::Admin)?;
+        let mut row = new_user_row(admin, Role::Admin)?;
+        row.totp_secret = totp_secret_base32.map(str::to_owned);
         tx.insert_user(&row).await?;
         tx.insert_user(&UserRow {
             id: format!("user-{INTERFACE_USER}"),

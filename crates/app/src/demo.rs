@@ -76,15 +76,21 @@ impl App {
             .find(|p| p.role == StaffRole::Admin)
             .and_then(|p| p.resource["name"][0]["text"].as_str().map(str::to_owned))
             .unwrap_or_else(|| "Administrator".into());
-        self.bootstrap(&NewUser {
-            username: DEMO_ADMIN.into(),
-            display_name: admin_name,
-            role: "admin".into(),
-            password: DEMO_PASSWORD.into(),
-            practitioner_id: None,
-        })
+        let admin_secret = demo_totp_secret(config.seed, DEMO_ADMIN);
+        self.bootstrap_with_totp(
+            &NewUser {
+                username: DEMO_ADMIN.into(),
+                display_name: admin_name,
+                role: "admin".into(),
+                password: DEMO_PASSWORD.into(),
+                practitioner_id: None,
+            },
+            Some(&admin_secret),
+        )
         .await?;
-        let admin = self.login(&LoginRequest { username: DEMO_ADMIN.into(), password: DEMO_PASSWORD.into(), totp: None }).await?.token;
+        let code = DemoAccount { username: DEMO_ADMIN.into(), role: "admin".into(), display_name: String::new(), totp_secret: admin_secret.clone() }
+            .code_at(self.clock.now().unix_seconds().max(0) as u64)?;
+        let admin = self.login(&LoginRequest { username: DEMO_ADMIN.into(), password: DEMO_PASSWORD.into(), totp: Some(code) }).await?.token;
         let iface = self.interface_session().await?;
         self.import_resource(&iface, &serde_json::to_vec(&hospital.organization).map_err(|e| AppError::Internal(e.to_string()))?).await?;
 
@@ -108,16 +114,16 @@ impl App {
                 .await?;
             }
             let secret = demo_totp_secret(config.seed, &p.username);
-            self.set_user_totp(&admin, &p.username, Some(&secret)).await?;
+            if p.username != DEMO_ADMIN {
+                self.set_user_totp(&admin, &p.username, Some(&secret)).await?;
+            }
             if let Some(id) = practitioner_id {
                 by_practitioner.insert(id, p.username.clone());
             }
             accounts.push(DemoAccount { username: p.username.clone(), role: role_name(p.role)?.into(), display_name, totp_secret: secret });
         }
         if !accounts.iter().any(|a| a.username == DEMO_ADMIN) {
-            let secret = demo_totp_secret(config.seed, DEMO_ADMIN);
-            self.set_user_totp(&admin, DEMO_ADMIN, Some(&secret)).await?;
-            accounts.push(DemoAccount { username: DEMO_ADMIN.into(), role: "admin".into(), display_name: "Administrator".into(), totp_secret: secret });
+            accounts.push(DemoAccount { username: DEMO_ADMIN.into(), role: "admin".into(), display_name: "Administrator".into(), totp_secret: admin_secret });
         }
 
         let mut resources = 0;

@@ -57,6 +57,29 @@ pub fn Root() -> impl IntoView {
 #[component]
 fn Workstation() -> impl IntoView {
     let state = ui();
+    // Idle lock: no key or pointer activity for the session's timeout locks the screen (and the
+    // session in the core), keeping whatever was typed underneath.
+    let last_activity = StoredValue::new(js_sys::Date::now());
+    let _k = window_event_listener(leptos::ev::keydown, move |_| last_activity.set_value(js_sys::Date::now()));
+    let _m = window_event_listener(leptos::ev::mousedown, move |_| last_activity.set_value(js_sys::Date::now()));
+    let idle = set_interval_with_handle(
+        move || {
+            let timeout_ms = state.session.with_untracked(|s| s.as_ref().map(|s| f64::from(s.idle_timeout_secs) * 1000.0));
+            if let Some(timeout_ms) = timeout_ms {
+                if !state.locked.get_untracked() && js_sys::Date::now() - last_activity.get_value() > timeout_ms {
+                    state.locked.set(true);
+                    let token = state.token();
+                    leptos::task::spawn_local(async move {
+                        let _ = api::lock(&token).await;
+                    });
+                }
+            }
+        },
+        std::time::Duration::from_secs(5),
+    );
+    if let Ok(handle) = idle {
+        on_cleanup(move || handle.clear());
+    }
     let name = move || state.session.with(|s| s.as_ref().map(|s| format!("{} ({})", s.user.display_name, s.user.role)).unwrap_or_default());
     let logout = move |_| {
         let token = state.token();
