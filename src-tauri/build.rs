@@ -7,7 +7,7 @@ fn main() {
     let attributes = tauri_build::Attributes::new()
         .plugin("session", plugin(&["login", "logout", "lock", "unlock", "begin_totp", "confirm_totp", "info"]))
         .plugin("patients", plugin(&["search", "mine", "register", "merge", "break_glass"]))
-        .plugin("chart", plugin(&["summary", "trend", "record_vitals"]))
+        .plugin("chart", plugin(&["summary", "encounters", "trend", "record_vitals"]))
         .plugin("notes", plugin(&["list", "save", "sign", "addendum"]))
         .plugin("admin", plugin(&["patient_audit", "verify_audit"]));
     if let Err(e) = tauri_build::try_build(attributes) {

@@ -78,6 +78,10 @@ mod chart {
         Ok(d.app()?.chart_summary(&token, &patient_id).await?)
     }
     #[tauri::command]
+    pub(super) async fn encounters(d: D<'_>, token: String, patient_id: String) -> R<Vec<EncounterRow>> {
+        Ok(d.app()?.encounters(&token, &patient_id).await?)
+    }
+    #[tauri::command]
     pub(super) async fn trend(d: D<'_>, token: String, patient_id: String, loinc: String) -> R<Vec<ObservationRow>> {
         Ok(d.app()?.observation_trend(&token, &patient_id, &loinc, 200).await?)
     }
@@ -133,7 +137,7 @@ pub(crate) fn patients() -> TauriPlugin<Wry> {
 
 pub(crate) fn chart() -> TauriPlugin<Wry> {
     use chart::*;
-    Builder::new("chart").invoke_handler(tauri::generate_handler![summary, trend, record_vitals]).build()
+    Builder::new("chart").invoke_handler(tauri::generate_handler![summary, encounters, trend, record_vitals]).build()
 }
 
 pub(crate) fn notes() -> TauriPlugin<Wry> {

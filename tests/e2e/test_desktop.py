@@ -98,6 +98,15 @@ def test_physician_charts_vitals_and_signs_a_note(app, demo):
     assert wait(app, "[data-testid=banner-allergies]").text.strip() != ""
     shot(app, "03-chart-summary")
 
+    click(app, "#tab-encounters")
+    assert len(wait(app, "[data-testid=encounters]").find_elements(By.CSS_SELECTOR, "tbody tr")) > 0
+    click(app, "#tab-labs")
+    flowsheet = wait(app, "[data-testid=flowsheet]")
+    click(app, "[data-testid=flowsheet] tbody tr td")
+    wait(app, "[data-testid=trend-plot]")
+    shot(app, "03b-lab-flowsheet")
+    assert flowsheet is not None
+
     click(app, "#tab-vitals")
     plot = wait(app, "[data-testid=trend-plot]")
     app.execute_script("arguments[0].scrollIntoView({block: 'center'})", plot)

@@ -190,3 +190,7 @@ pub async fn merge(token: &str, surviving_id: &str, merged_id: &str) -> Result<(
     }
     call("plugin:patients|merge", &A { token, surviving_id, merged_id }).await
 }
+
+pub async fn encounters(token: &str, patient_id: &str) -> Result<Vec<EncounterRow>, ApiError> {
+    call("plugin:chart|encounters", &TokenPatient { token, patient_id }).await
+}

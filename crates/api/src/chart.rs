@@ -129,3 +129,18 @@ pub struct SaveNote {
     pub title: String,
     pub text: String,
 }
+
+/// One visit, as the encounters tab lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncounterRow {
+    pub id: String,
+    /// `ambulatory`, `inpatient`, `emergency`, ...
+    pub class: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    /// RFC 3339.
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub reason: Option<String>,
+    pub clinician: Option<String>,
+}

@@ -256,6 +256,36 @@ impl App {
         .await
     }
 
+    /// A patient's encounters, newest first (merged records included).
+    pub async fn encounters(&self, token: &str, patient_id: &str) -> Result<Vec<meridian_api::EncounterRow>> {
+        self.audited(token, Action::ReadChart, Target::patient(patient_id), async |tx: &mut Tx, _ctx: &mut Ctx| {
+            let mut out = Vec::new();
+            for pid in chart_ids(tx, patient_id).await? {
+                let rows = tx.patient_resources(&pid, "Encounter").await?;
+                out.extend(parsed(rows, |r| match r {
+                    Resource::Encounter(e) => Some(*e),
+                    _ => None,
+                }).into_iter().map(|(id, _, e)| {
+                    let text = |c: Option<&CodeableConcept>| c.map(|c| coded(Some(c)).display);
+                    meridian_api::EncounterRow {
+                        id,
+                        class: e.class.as_ref().and_then(|c| c.display.clone().or_else(|| c.code.as_ref().map(|k| k.as_str().to_owned()))),
+                        kind: text(e.r#type.first()),
+                        status: e.status.as_ref().map(|s| s.as_str().to_owned()),
+                        start: e.period.as_ref().and_then(|p| p.start.as_ref().map(|d| d.as_str().to_owned())),
+                        end: e.period.as_ref().and_then(|p| p.end.as_ref().map(|d| d.as_str().to_owned())),
+                        reason: text(e.reason_code.first()),
+                        clinician: e.participant.iter().find_map(|p| p.individual.as_ref()?.display.clone()),
+                    }
+                }));
+            }
+            let key = |r: &meridian_api::EncounterRow| r.start.as_deref().and_then(|s| Timestamp::parse_rfc3339(s).ok()).map_or(i64::MIN, |t| t.0);
+            out.sort_by_key(|r| std::cmp::Reverse(key(r)));
+            Ok(out)
+        })
+        .await
+    }
+
     /// A patient's values for one code, newest first: a flowsheet row or a trend plot.
     pub async fn observation_trend(&self, token: &str, patient_id: &str, loinc: &str, limit: u32) -> Result<Vec<ObservationRow>> {
         self.audited(token, Action::ReadChart, Target::patient(patient_id), async |tx: &mut Tx, _ctx: &mut Ctx| {

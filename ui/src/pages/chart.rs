@@ -14,6 +14,7 @@ enum Tab {
     Summary,
     Vitals,
     Labs,
+    Encounters,
     Notes,
 }
 
@@ -44,7 +45,7 @@ pub fn Chart(patient_id: String) -> impl IntoView {
                 view! {
                     <Banner banner=banner/>
                     <div class="tabs" role="tablist">
-                        {[(Tab::Summary, "Summary"), (Tab::Vitals, "Vitals"), (Tab::Labs, "Labs"), (Tab::Notes, "Notes")].into_iter().map(|(t, label)| view! {
+                        {[(Tab::Summary, "Summary"), (Tab::Vitals, "Vitals"), (Tab::Labs, "Labs"), (Tab::Encounters, "Encounters"), (Tab::Notes, "Notes")].into_iter().map(|(t, label)| view! {
                             <button role="tab" id=format!("tab-{}", label.to_lowercase()) class:active=move || tab.get() == t aria-selected=move || (tab.get() == t).to_string()
                                 on:click=move |_| tab.set(t)>{label}</button>
                         }).collect_view()}
@@ -55,6 +56,7 @@ pub fn Chart(patient_id: String) -> impl IntoView {
                             Tab::Summary => view! { <Summary chart=c/> }.into_any(),
                             Tab::Vitals => view! { <Vitals patient_id=pid.get_value() latest=c.latest_vitals on_saved=move || reload.update(|n| *n += 1)/> }.into_any(),
                             Tab::Labs => view! { <Flowsheet patient_id=pid.get_value() rows=c.recent_labs/> }.into_any(),
+                            Tab::Encounters => view! { <Encounters patient_id=pid.get_value()/> }.into_any(),
                             Tab::Notes => view! { <Notes patient_id=pid.get_value()/> }.into_any(),
                         }
                     }}
@@ -341,6 +343,45 @@ fn Flowsheet(patient_id: String, rows: Vec<ObservationRow>) -> impl IntoView {
                 }
                 Some(Err(e)) => view! { <p class="error">{e.message}</p> }.into_any(),
                 _ => ().into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Encounters(patient_id: String) -> impl IntoView {
+    let state = ui();
+    let list = LocalResource::new(move || {
+        let token = state.token();
+        let pid = patient_id.clone();
+        async move { api::encounters(&token, &pid).await }
+    });
+    let day = |t: Option<String>| t.map(|t| t.replace('T', " ").chars().take(16).collect::<String>()).unwrap_or_default();
+    view! {
+        <section class="panel wide">
+            <h3>"Encounters"</h3>
+            {move || match list.get() {
+                None => view! { <p class="muted">"…"</p> }.into_any(),
+                Some(Err(e)) => { state.error(&e); view! { <p class="error">{e.message}</p> }.into_any() }
+                Some(Ok(v)) if v.is_empty() => view! { <p class="muted">"No encounters recorded"</p> }.into_any(),
+                Some(Ok(v)) => view! {
+                    <table class="grid compact" data-testid="encounters">
+                        <thead><tr><th>"Start"</th><th>"End"</th><th>"Class"</th><th>"Type"</th><th>"Reason"</th><th>"Clinician"</th><th>"Status"</th></tr></thead>
+                        <tbody>
+                            {v.into_iter().map(|e| view! {
+                                <tr>
+                                    <td class="when">{day(e.start)}</td>
+                                    <td class="when">{day(e.end)}</td>
+                                    <td>{e.class.unwrap_or_default()}</td>
+                                    <td>{e.kind.unwrap_or_default()}</td>
+                                    <td>{e.reason.unwrap_or_default()}</td>
+                                    <td>{e.clinician.unwrap_or_default()}</td>
+                                    <td>{e.status.unwrap_or_default()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
             }}
         </section>
     }

@@ -114,3 +114,21 @@ async fn a_signed_note_cannot_be_replaced_by_import_either() {
     assert!(matches!(w.app.import_resource(&iface, forged.as_bytes()).await, Err(AppError::SignedImmutable)));
     assert_eq!(w.app.note(&doc, &n.id).await.unwrap().text, "original");
 }
+
+#[tokio::test]
+async fn encounters_are_listed_newest_first() {
+    let w = world().await;
+    let p = w.patient("Visit", "Vera", "1959-09-09").await;
+    let iface = w.app.interface_session().await.unwrap();
+    for (id, start, class) in [("enc-a", "2025-01-05T09:00:00+05:30", "AMB"), ("enc-b", "2026-03-01T22:15:00Z", "EMER")] {
+        let e = format!(r#"{{"resourceType":"Encounter","id":"{id}","status":"finished","class":{{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"{class}"}},"subject":{{"reference":"Patient/{p}"}},"period":{{"start":"{start}"}},"reasonCode":[{{"text":"chest pain"}}]}}"#);
+        w.app.import_resource(&iface, e.as_bytes()).await.unwrap();
+    }
+    let nurse = crate::login(&w.app, "reg.visit").await;
+    let list = w.app.encounters(&nurse, &p).await.unwrap();
+    assert_eq!(list.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["enc-b", "enc-a"]);
+    assert_eq!(list[0].class.as_deref(), Some("EMER"));
+    assert_eq!(list[0].reason.as_deref(), Some("chest pain"));
+    let clerk = w.staff("clerk.v", "billing-clerk").await;
+    assert!(matches!(w.app.encounters(&clerk, &p).await, Err(AppError::Forbidden { .. })));
+}
