@@ -121,10 +121,16 @@ fn Summary(chart: ChartSummary) -> impl IntoView {
                 <h3>"Latest vitals"</h3>
                 <ObservationTable rows=chart.latest_vitals/>
             </section>
-            <section class="panel wide">
-                <h3>{format!("Recent results ({}){}", chart.recent_labs.len(), if chart.unsigned_notes > 0 { format!(" · {} unsigned notes", chart.unsigned_notes) } else { String::new() })}</h3>
-                <ObservationTable rows=chart.recent_labs.into_iter().filter(|r| r.flag.as_deref().is_some_and(|f| f != "N")).take(15).collect()/>
-            </section>
+            {
+                let abnormal: Vec<ObservationRow> = chart.recent_labs.iter().filter(|r| r.flag.as_deref().is_some_and(|f| f != "N")).take(15).cloned().collect();
+                let unsigned = if chart.unsigned_notes > 0 { format!(" · {} unsigned notes", chart.unsigned_notes) } else { String::new() };
+                view! {
+                    <section class="panel wide">
+                        <h3>{format!("Abnormal among the last {} results{unsigned}", chart.recent_labs.len())}</h3>
+                        <ObservationTable rows=abnormal/>
+                    </section>
+                }
+            }
         </div>
     }
 }
