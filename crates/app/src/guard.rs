@@ -61,6 +61,9 @@ pub(crate) struct Ctx {
     pub(crate) events: Vec<DomainEvent>,
     /// Set by a use case that creates a resource, so the audit record names it.
     pub(crate) created: Option<(String, String, Option<String>)>,
+    /// Ids (never clinical values) the audit record should carry beyond the target, e.g. the
+    /// record merged away or the duplicate candidates a held registration showed.
+    pub(crate) detail: Option<String>,
 }
 
 /// A locked session can be resumed with the password for this long after its last activity.
@@ -146,10 +149,13 @@ impl App {
         }
 
         let flagged = decision == Decision::AllowFlagged;
-        let mut ctx = Ctx { session: session.clone(), now, events: Vec::new(), created: None };
+        let mut ctx = Ctx { session: session.clone(), now, events: Vec::new(), created: None, detail: None };
         match f(&mut tx, &mut ctx).await {
             Ok(value) => {
-                let detail = break_glass.map(|id| format!("break-glass:{id}"));
+                let detail = match (break_glass.map(|id| format!("break-glass:{id}")), ctx.detail.take()) {
+                    (Some(a), Some(b)) => Some(format!("{a} {b}")),
+                    (a, b) => a.or(b),
+                };
                 tx.append_audit(&entry(Outcome::Success, flagged, detail, ctx.created.as_ref())).await?;
                 tx.commit().await?;
                 self.bus.publish(ctx.events);

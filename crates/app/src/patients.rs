@@ -292,6 +292,11 @@ impl App {
             }
             duplicates.sort_by(|a, b| b.score.total_cmp(&a.score));
             duplicates.truncate(10);
+            if !duplicates.is_empty() {
+                // The candidates were shown to the user: the trail says which records.
+                let ids: Vec<&str> = duplicates.iter().map(|d| d.patient.id.as_str()).collect();
+                ctx.detail = Some(format!("duplicate-candidates:{}", ids.join(",")));
+            }
             if !duplicates.is_empty() && !r.confirmed_not_duplicate {
                 return Ok(Registration { patient: None, duplicates, warnings: v.warnings.clone() });
             }
@@ -339,6 +344,7 @@ impl App {
             }
             tx.move_care_relationships(merged_id, surviving_id).await?;
             ctx.events.push(DomainEvent::PatientsMerged { surviving_id: surviving_id.to_owned(), merged_id: merged_id.to_owned() });
+            ctx.detail = Some(format!("merged:{merged_id}"));
             Ok(())
         })
         .await

@@ -17,6 +17,8 @@ async fn registration_warns_of_likely_duplicates() {
     again.phone = Some("+91 98450 12345".into());
     let held = w.app.register_patient(&nurse, &again).await.unwrap();
     assert!(held.patient.is_none());
+    let events = w.app.export_audit(&w.admin, 0, 1000).await.unwrap();
+    assert!(events.iter().any(|e| e["outcomeDesc"].as_str().is_some_and(|d| d.contains(&a.id))), "the candidates shown are not in the trail");
     assert_eq!(held.duplicates.first().map(|d| d.patient.id.clone()), Some(a.id.clone()));
     assert!(!held.duplicates[0].evidence.is_empty());
     // Confirmed, it registers.
@@ -112,4 +114,7 @@ async fn merge_keeps_both_histories_and_raises_the_event() {
     let chart = w.app.chart_summary(&doc, &survivor).await.unwrap();
     assert_eq!(chart.recent_labs.len(), 1);
     assert!(matches!(w.app.merge_patients(&w.admin, &survivor, &dup).await, Err(AppError::Validation(_))));
+    let admin = crate::login(&w.app, "admin").await;
+    let trail = w.app.patient_audit(&admin, &survivor, 100).await.unwrap();
+    assert!(trail.iter().any(|r| r.action == "merge-patients" && r.outcome == "success" && r.detail.as_deref() == Some(format!("merged:{dup}").as_str())));
 }
