@@ -115,9 +115,17 @@ def test_physician_charts_vitals_and_signs_a_note(app, demo):
     hr.send_keys("131")
     click(app, "#save-vitals")
     wait_text(app, "[data-testid=notice]", "Recorded 1 vital sign")
-    WebDriverWait(app, 20).until(lambda d: int(d.find_element(By.CSS_SELECTOR, "[data-testid=trend-plot]").get_attribute("data-points")) == before + 1)
-    titles = [t.get_attribute("textContent") for t in app.find_elements(By.CSS_SELECTOR, "[data-testid=trend-plot] circle title")]
-    assert any(" 131 " in t for t in titles), titles
+    # The chart reloads after a save; wait for the plot that holds the new point.
+    def plotted(d):
+        try:
+            plots = d.find_elements(By.CSS_SELECTOR, "[data-testid=trend-plot]")
+            if not plots or int(plots[0].get_attribute("data-points")) != before + 1:
+                return False
+            titles = [t.get_attribute("textContent") for t in plots[0].find_elements(By.CSS_SELECTOR, "circle title")]
+            return any(" 131 " in t for t in titles)
+        except Exception:  # noqa: BLE001 - the plot was replaced while being read; look again
+            return False
+    WebDriverWait(app, 20).until(plotted)
     shot(app, "04-vitals-trend")
 
     # An impossible value is refused with a specific message and the typed value stays.
