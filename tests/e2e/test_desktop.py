@@ -91,9 +91,9 @@ def test_physician_charts_vitals_and_signs_a_note(app, demo):
     login(app, accounts, "dr.rao")
     rows = wait(app, "[data-testid=patient-table] tbody tr")
     first_name = rows.find_element(By.CSS_SELECTOR, "td").text  # "FAMILY, Given"
-    family = first_name.split(",")[0].strip().lower()
+    family, given = [part.strip().lower() for part in first_name.split(",", 1)]
     shot(app, "02-physician-home")
-    banner = open_patient(app, family[:4])
+    banner = open_patient(app, f"{family} {given.split()[0]}")
     assert banner.text.split(",")[0] == first_name.split(",")[0]
     assert wait(app, "[data-testid=banner-allergies]").text.strip() != ""
     shot(app, "03-chart-summary")

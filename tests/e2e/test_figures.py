@@ -62,8 +62,8 @@ def test_cold_start_and_memory(driver_server, demo):
         wait(driver, "#search")
         t_search = time.monotonic() - t1
         rows = wait(driver, "[data-testid=patient-table] tbody tr")
-        family = rows.find_element(By.CSS_SELECTOR, "td").text.split(",")[0].strip().lower()
-        open_patient(driver, family[:4])
+        family, given = [part.strip().lower() for part in rows.find_element(By.CSS_SELECTOR, "td").text.split(",", 1)]
+        open_patient(driver, f"{family} {given.split()[0]}")
         time.sleep(3)
         pss, nprocs, parts = tree_pss_kib()
         line = (

@@ -83,9 +83,12 @@ pub(crate) fn parse_query(text: &str, limit: i64) -> Result<PatientQuery> {
         } else if token.chars().any(|c| c.is_ascii_digit()) {
             q.identifier = Some(norm_identifier(token));
         } else {
-            let n = norm(token);
-            if !n.is_empty() {
-                q.name_prefixes.push(n);
+            // Names are indexed by their hyphen-separated parts (Al-Farsi: al, farsi).
+            for part in token.split('-') {
+                let n = norm(part);
+                if !n.is_empty() {
+                    q.name_prefixes.push(n);
+                }
             }
         }
     }

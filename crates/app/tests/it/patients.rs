@@ -79,6 +79,9 @@ async fn search_by_name_prefix_birth_date_and_mrn() {
     assert_eq!(hits.len(), 2);
     assert_eq!(hits[0].display_name, "FERNANDES, Maria");
     assert_eq!(w.app.search_patients(&nurse, "fern mar").await.unwrap().len(), 1);
+    let h = w.patient("Al-Farsi", "Leila", "2013-05-12").await;
+    assert_eq!(w.app.search_patients(&nurse, "al-farsi").await.unwrap()[0].id, h);
+    assert_eq!(w.app.search_patients(&nurse, "farsi lei").await.unwrap()[0].id, h);
     assert_eq!(w.app.search_patients(&nurse, "01/12/1955").await.unwrap()[0].id, a);
     let mrn = w.app.search_patients(&nurse, "fernandes").await.unwrap()[0].mrn.clone().unwrap();
     assert_eq!(w.app.search_patients(&nurse, &mrn.to_lowercase()).await.unwrap()[0].id, a);
