@@ -109,6 +109,10 @@ fn stored(row: &sqlx::sqlite::SqliteRow) -> Result<Stored> {
     })
 }
 
+const SELECT_OBSERVATIONS: &str = "SELECT v.rtype, v.id, v.version, v.recorded_at, v.deleted, v.body \
+     FROM observation_index o CROSS JOIN resource_head h CROSS JOIN resource_version v \
+     ON h.rtype = 'Observation' AND h.id = o.id AND v.vid = h.vid";
+
 const SELECT_HEAD_BODY: &str = "SELECT v.rtype, v.id, v.version, v.recorded_at, v.deleted, v.body \
      FROM resource_head h JOIN resource_version v ON v.vid = h.vid";
 
@@ -363,9 +367,10 @@ impl Tx {
 
     /// A patient's observations of one category, newest first.
     pub async fn observations(&mut self, patient_id: &str, category: &str, limit: i64) -> Result<Vec<Stored>> {
+        // CROSS JOIN fixes the join order in SQLite: walk the patient's slice of the observation
+        // index newest first, then fetch just those heads and bodies.
         let sql = format!(
-            "{SELECT_HEAD_BODY} JOIN observation_index o ON o.id = h.id AND h.rtype = 'Observation' \
-             WHERE o.patient_id = ? AND o.category = ? ORDER BY o.effective DESC, o.id DESC LIMIT ?"
+            "{SELECT_OBSERVATIONS} WHERE o.patient_id = ? AND o.category = ? ORDER BY o.effective DESC, o.id DESC LIMIT ?"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(patient_id)
@@ -379,8 +384,7 @@ impl Tx {
     /// A patient's observations with one code, newest first (a flowsheet row, a trend plot).
     pub async fn observations_by_code(&mut self, patient_id: &str, code: &str, limit: i64) -> Result<Vec<Stored>> {
         let sql = format!(
-            "{SELECT_HEAD_BODY} JOIN observation_index o ON o.id = h.id AND h.rtype = 'Observation' \
-             WHERE o.patient_id = ? AND o.code = ? ORDER BY o.effective DESC, o.id DESC LIMIT ?"
+            "{SELECT_OBSERVATIONS} WHERE o.patient_id = ? AND o.code = ? ORDER BY o.effective DESC, o.id DESC LIMIT ?"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(patient_id)
