@@ -356,12 +356,12 @@ impl Tx {
 
     /// A patient's live resources of one type, in write order.
     pub async fn patient_resources(&mut self, patient_id: &str, rtype: &str) -> Result<Vec<Stored>> {
-        let sql = format!("{SELECT_HEAD_BODY} WHERE h.patient_id = ? AND h.rtype = ? AND h.deleted = 0 ORDER BY h.vid");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(patient_id)
-            .bind(rtype)
-            .fetch_all(&mut *self.tx)
-            .await?;
+        // Without the hint SQLite walks every head of the type (the primary key starts with rtype):
+        // 12 ms per type at 11 million resources instead of a fraction of one.
+        let sql = "SELECT v.rtype, v.id, v.version, v.recorded_at, v.deleted, v.body \
+             FROM resource_head h INDEXED BY resource_head_patient JOIN resource_version v ON v.vid = h.vid \
+             WHERE h.patient_id = ? AND h.rtype = ? AND h.deleted = 0 ORDER BY h.vid";
+        let rows = sqlx::query(sql).bind(patient_id).bind(rtype).fetch_all(&mut *self.tx).await?;
         rows.iter().map(stored).collect()
     }
 
