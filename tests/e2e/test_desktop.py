@@ -202,3 +202,37 @@ def test_pharmacist_is_refused_notes_and_admin_sees_it(app, demo):
     flagged = [r for r in table.find_elements(By.CSS_SELECTOR, "tbody tr") if "break-glass" in r.text]
     assert flagged, "the break-the-glass access is not flagged in the trail"
     shot(app, "08-admin-audit")
+
+
+def test_lock_keeps_typed_text_and_lockout_is_explained(app, demo):
+    _, accounts = demo
+    login(app, accounts, "nurse.kim")
+    rows = wait(app, "[data-testid=patient-table] tbody tr")
+    family, given = [part.strip().lower() for part in rows.find_element(By.CSS_SELECTOR, "td").text.split(",", 1)]
+    open_patient(app, f"{family} {given.split()[0]}")
+    click(app, "#tab-vitals")
+    wait(app, "#v-9279-1").send_keys("18")
+    # The user steps away: the lock screen covers the chart, the typed value waits underneath.
+    click(app, xpath="//button[normalize-space(.)='Lock']")
+    wait(app, "#unlock-password").send_keys("not the password")
+    click(app, "[role=dialog] button[type=submit]")
+    wait_text(app, "[role=dialog] .error", "wrong username or password")
+    field = app.find_element(By.CSS_SELECTOR, "#unlock-password")
+    field.clear()
+    field.send_keys(PASSWORD)
+    click(app, "[role=dialog] button[type=submit]")
+    WebDriverWait(app, 20).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#unlock-password"))
+    assert app.find_element(By.CSS_SELECTOR, "#v-9279-1").get_attribute("value") == "18"
+    shot(app, "09-unlocked-input-kept")
+
+    # Five wrong passwords lock an account, and the login screen says so.
+    click(app, xpath="//button[normalize-space(.)='Log out']")
+    wait(app, "#username").send_keys("dr.mensah")
+    pw = app.find_element(By.CSS_SELECTOR, "#password")
+    for _ in range(5):
+        pw.clear()
+        pw.send_keys("wrong password!")
+        click(app, "#login-button")
+        time.sleep(0.5)
+    wait_text(app, "[data-testid=login-error]", "locked")
+    shot(app, "10-account-locked")
