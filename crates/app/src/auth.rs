@@ -65,7 +65,34 @@ fn new_user_row(n: &NewUser, role: Role) -> Result<UserRow> {
     })
 }
 
+/// The audit record of a login or unlock attempt.
+fn login_audit(now: meridian_domain::time::Timestamp, user_id: &str, role: Role, outcome: Outcome, detail: &str) -> AuditEntry {
+    AuditEntry {
+        at: now,
+        user_id: user_id.to_owned(),
+        role,
+        action: Action::Login,
+        resource_type: None,
+        resource_id: None,
+        patient_id: None,
+        outcome,
+        flagged: false,
+        detail: Some(detail.to_owned()),
+    }
+}
+
 impl App {
+    /// Counts one failed attempt; returns whether it locked the account.
+    fn count_failure(&self, state: &mut LoginState, now: meridian_domain::time::Timestamp) -> bool {
+        state.failed_attempts += 1;
+        let locked = state.failed_attempts >= self.policy.max_failed_logins;
+        if locked {
+            state.locked_until = Some(now.plus_seconds(self.policy.lockout_secs));
+            state.failed_attempts = 0;
+        }
+        locked
+    }
+
     /// Creates the first administrator and the built-in interface account. Refused once any user
     /// exists.
     pub async fn bootstrap(&self, admin: &NewUser) -> Result<UserInfo> {
@@ -157,18 +184,7 @@ impl App {
             return Err(AppError::InvalidCredentials);
         };
         let role: Role = user.role.parse().map_err(|_| AppError::Internal("stored role is unknown".into()))?;
-        let audit = |outcome: Outcome, detail: &str| AuditEntry {
-            at: now,
-            user_id: user.id.clone(),
-            role,
-            action: Action::Login,
-            resource_type: None,
-            resource_id: None,
-            patient_id: None,
-            outcome,
-            flagged: false,
-            detail: Some(detail.to_owned()),
-        };
+        let audit = |outcome: Outcome, detail: &str| login_audit(now, &user.id, role, outcome, detail);
         if role == Role::Interface || user.password_hash.is_none() {
             tx.append_audit(&audit(Outcome::Denied, "not-interactive")).await?;
             tx.commit().await?;
@@ -210,12 +226,7 @@ impl App {
         };
         match second_factor {
             Err((detail, err)) => {
-                state.failed_attempts += 1;
-                let locked = state.failed_attempts >= self.policy.max_failed_logins;
-                if locked {
-                    state.locked_until = Some(now.plus_seconds(self.policy.lockout_secs));
-                    state.failed_attempts = 0;
-                }
+                let locked = self.count_failure(&mut state, now);
                 tx.set_login_state(&user.id, &state).await?;
                 tx.append_audit(&audit(Outcome::Failed, if locked { "locked-now" } else { detail })).await?;
                 tx.commit().await?;
@@ -377,18 +388,7 @@ impl App {
         let mut tx = self.store.write(now).await?;
         let user = tx.user_by_username(&username).await?.ok_or(AppError::SessionExpired)?;
         let role: Role = user.role.parse().map_err(|_| AppError::Internal("stored role is unknown".into()))?;
-        let audit = |outcome: Outcome, detail: &str| AuditEntry {
-            at: now,
-            user_id: user.id.clone(),
-            role,
-            action: Action::Login,
-            resource_type: None,
-            resource_id: None,
-            patient_id: None,
-            outcome,
-            flagged: false,
-            detail: Some(detail.to_owned()),
-        };
+        let audit = |outcome: Outcome, detail: &str| login_audit(now, &user.id, role, outcome, detail);
         let mut state = user.login.clone();
         let locked_out = state.locked_until.is_some_and(|u| u > now);
         let ok = !locked_out
@@ -396,11 +396,7 @@ impl App {
             && verify_password(user.password_hash.as_deref().unwrap_or_default(), password).map_err(|e| AppError::Internal(e.to_string()))?;
         if !ok {
             if !locked_out {
-                state.failed_attempts += 1;
-                if state.failed_attempts >= self.policy.max_failed_logins {
-                    state.locked_until = Some(now.plus_seconds(self.policy.lockout_secs));
-                    state.failed_attempts = 0;
-                }
+                self.count_failure(&mut state, now);
                 tx.set_login_state(&user.id, &state).await?;
             }
             let ends = !user.active || state.locked_until.is_some_and(|u| u > now);
