@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use crate::PatientSummary;
 
 /// The banner shown on every patient screen (wrong-patient prevention).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatientBanner {
     pub patient: PatientSummary,
     /// Allergy names; empty with `allergy_status == "nka"` means "No known allergies".
@@ -47,7 +47,7 @@ pub struct Medication {
     pub dosage: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ObservationRow {
     pub id: String,
     pub loinc: Option<String>,
@@ -74,7 +74,7 @@ pub struct NoteSummary {
     pub date: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChartSummary {
     pub banner: PatientBanner,
     pub problems: Vec<Problem>,
@@ -103,7 +103,7 @@ pub struct RecordVitals {
     pub effective: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Note {
     pub id: String,
     pub patient_id: String,
@@ -119,7 +119,7 @@ pub struct Note {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct SaveNote {
     pub patient_id: String,
     /// `None` to create a new draft.
@@ -143,4 +143,39 @@ pub struct EncounterRow {
     pub end: Option<String>,
     pub reason: Option<String>,
     pub clinician: Option<String>,
+}
+
+/// Redacted: patient data never reaches Debug output (logs, panics).
+impl std::fmt::Debug for PatientBanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PatientBanner").field("allergy_status", &self.allergy_status).finish_non_exhaustive()
+    }
+}
+
+/// Redacted: patient data never reaches Debug output (logs, panics).
+impl std::fmt::Debug for ObservationRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObservationRow").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+/// Redacted: patient data never reaches Debug output (logs, panics).
+impl std::fmt::Debug for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Note").field("id", &self.id).field("status", &self.status).field("version", &self.version).finish_non_exhaustive()
+    }
+}
+
+/// Redacted: patient data never reaches Debug output (logs, panics).
+impl std::fmt::Debug for SaveNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SaveNote").field("id", &self.id).field("base_version", &self.base_version).finish_non_exhaustive()
+    }
+}
+
+/// Redacted: patient data never reaches Debug output (logs, panics).
+impl std::fmt::Debug for ChartSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChartSummary").field("unsigned_notes", &self.unsigned_notes).finish_non_exhaustive()
+    }
 }

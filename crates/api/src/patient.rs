@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A patient as a search result or banner line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatientSummary {
     pub id: String,
     /// `FAMILY, Given Middle`.
@@ -28,7 +28,7 @@ pub struct Identifier {
     pub value: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterPatient {
     pub family: String,
     pub given: Vec<String>,
@@ -49,7 +49,7 @@ pub struct RegisterPatient {
     pub confirmed_not_duplicate: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct DuplicateCandidate {
     pub patient: PatientSummary,
     /// 0..=1.
@@ -67,4 +67,25 @@ pub struct Registration {
     pub duplicates: Vec<DuplicateCandidate>,
     /// Non-blocking problems, e.g. an ABHA number whose check digit fails.
     pub warnings: Vec<String>,
+}
+
+/// Redacted: patient data never reaches Debug output (logs, panics).
+impl std::fmt::Debug for PatientSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PatientSummary").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+/// Redacted: patient data never reaches Debug output (logs, panics).
+impl std::fmt::Debug for RegisterPatient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegisterPatient").field("confirmed_not_duplicate", &self.confirmed_not_duplicate).finish_non_exhaustive()
+    }
+}
+
+/// Redacted: patient data never reaches Debug output (logs, panics).
+impl std::fmt::Debug for DuplicateCandidate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DuplicateCandidate").field("band", &self.band).finish_non_exhaustive()
+    }
 }

@@ -25,7 +25,7 @@ pub struct UserInfo {
     pub active: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
     pub token: String,
     pub user: UserInfo,
@@ -104,4 +104,11 @@ pub struct BreakGlassReview {
     pub patient_id: String,
     pub reason: String,
     pub at: String,
+}
+
+/// Redacted: patient data never reaches Debug output (logs, panics).
+impl std::fmt::Debug for SessionInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionInfo").field("must_enrol_totp", &self.must_enrol_totp).finish_non_exhaustive()
+    }
 }
