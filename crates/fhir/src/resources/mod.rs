@@ -4,12 +4,14 @@ mod administrative;
 mod bundle;
 mod clinical;
 mod documents;
+mod orders;
 mod security;
 
 pub use administrative::*;
 pub use bundle::*;
 pub use clinical::*;
 pub use documents::*;
+pub use orders::*;
 pub use security::*;
 
 use std::fmt;
@@ -212,7 +214,7 @@ macro_rules! resource_enum {
 }
 
 /// Reads one resource into a box in its own stack frame: inlined into `read_typed`'s match, the
-/// temporaries of all fourteen types would share one frame of tens of kilobytes per nesting level.
+/// temporaries of all eighteen types would share one frame of tens of kilobytes per nesting level.
 #[inline(never)]
 fn read_boxed<'de, T: ReadFields, A: MapAccess<'de>>(map: &mut A) -> Result<Box<T>, A::Error> {
     T::read_fields(map, true).map(Box::new)
@@ -227,6 +229,10 @@ resource_enum!(
     AllergyIntolerance,
     MedicationStatement,
     Observation,
+    DiagnosticReport,
+    ServiceRequest,
+    MedicationRequest,
+    ChargeItem,
     DocumentReference,
     Composition,
     Provenance,
