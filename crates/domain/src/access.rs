@@ -116,6 +116,12 @@ pub enum Action {
     EditBilling,
     // Bulk data exchange (sync, HL7 feeds, import).
     ImportRecords,
+    /// Sending records to the hospital's systems (FHIR push, outbound HL7).
+    ExportRecords,
+    /// Deciding between a local and a server version of a record that both sides changed.
+    ResolveSyncConflict,
+    /// Reading the interface log and sync state (message types, control ids, errors; no bodies).
+    ReadInterfaceLog,
     // Administration.
     Login,
     ManageUsers,
@@ -126,7 +132,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 31] = [
         Action::SearchPatients,
         Action::RegisterPatient,
         Action::UpdateDemographics,
@@ -149,6 +155,9 @@ impl Action {
         Action::ReadBilling,
         Action::EditBilling,
         Action::ImportRecords,
+        Action::ExportRecords,
+        Action::ResolveSyncConflict,
+        Action::ReadInterfaceLog,
         Action::Login,
         Action::ManageUsers,
         Action::ReadAuditTrail,
@@ -160,15 +169,14 @@ impl Action {
     pub fn scope(self) -> Scope {
         use Action::*;
         match self {
-            SearchPatients | RegisterPatient | MergePatients | ImportRecords | ReadBilling
-            | EditBilling => Scope::Hospital,
-            Login | ManageUsers | ReadAuditTrail | ExportAuditTrail | RotateKey | ReviewBreakGlass => {
-                Scope::System
-            }
+            SearchPatients | RegisterPatient | MergePatients | ImportRecords | ExportRecords
+            | ReadBilling | EditBilling => Scope::Hospital,
+            Login | ManageUsers | ReadAuditTrail | ExportAuditTrail | RotateKey | ReviewBreakGlass
+            | ReadInterfaceLog => Scope::System,
             UpdateDemographics | ReadChart | ReadNotes | WriteNote | SignNote | RecordVitals
             | RecordResult | EditProblems | EditAllergies | EditMedications | SignOrder
             | SignPrescription | VerifyPrescription | DispenseMedication | ViewImages
-            | ReportImaging => Scope::Patient,
+            | ReportImaging | ResolveSyncConflict => Scope::Patient,
         }
     }
 
@@ -177,7 +185,14 @@ impl Action {
         use Action::*;
         matches!(
             self,
-            SearchPatients | ReadChart | ReadNotes | ViewImages | ReadBilling | ReadAuditTrail | ExportAuditTrail
+            SearchPatients
+                | ReadChart
+                | ReadNotes
+                | ViewImages
+                | ReadBilling
+                | ReadAuditTrail
+                | ExportAuditTrail
+                | ReadInterfaceLog
         )
     }
 
@@ -206,6 +221,9 @@ impl Action {
             ReadBilling => "read-billing",
             EditBilling => "edit-billing",
             ImportRecords => "import-records",
+            ExportRecords => "export-records",
+            ResolveSyncConflict => "resolve-sync-conflict",
+            ReadInterfaceLog => "read-interface-log",
             Login => "login",
             ManageUsers => "manage-users",
             ReadAuditTrail => "read-audit-trail",
@@ -301,11 +319,13 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         ViewImages => matches!(role, Physician | Radiologist),
         ReportImaging => role == Radiologist,
         ReadBilling | EditBilling => role == BillingClerk,
-        ImportRecords => role == Interface,
+        ImportRecords | ExportRecords => role == Interface,
+        // The people who own the record's content decide between two versions of it; admins
+        // see the conflict exists (interface log) but not the chart.
+        ResolveSyncConflict => matches!(role, Physician | Nurse),
         Login => role != Interface,
-        ManageUsers | ReadAuditTrail | ExportAuditTrail | RotateKey | ReviewBreakGlass => {
-            role == Admin
-        }
+        ManageUsers | ReadAuditTrail | ExportAuditTrail | RotateKey | ReviewBreakGlass
+        | ReadInterfaceLog => role == Admin,
     }
 }
 

@@ -22,6 +22,7 @@
 mod audit;
 mod resources;
 mod search;
+mod sync;
 mod users;
 
 use std::fmt;
@@ -36,6 +37,7 @@ use sqlx::{ConnectOptions, Connection, Sqlite};
 pub use audit::{AuditProblem, AuditRecord, AuditReport};
 pub use resources::{Head, Index, NewVersion, ObservationIndex, Origin, OutboxEntry, PatientIndex, Stored};
 pub use search::PatientQuery;
+pub use sync::{ConflictRow, Hl7Direction, Hl7Row, SyncState};
 pub use users::{BreakGlassRow, LoginState, UserRow};
 
 /// The database's 256-bit encryption key, held in SQLCipher's raw-key pragma form.
@@ -128,6 +130,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_merged_index.sql")),
+    (3, include_str!("../migrations/0003_sync.sql")),
 ];
 
 /// How strictly commits reach the disk.
@@ -322,6 +325,8 @@ pub enum Table {
     Audit,
     Users,
     Patients,
+    SyncConflicts,
+    Hl7Messages,
 }
 
 impl Table {
@@ -333,6 +338,8 @@ impl Table {
             Table::Audit => "audit_log",
             Table::Users => "app_user",
             Table::Patients => "patient_index",
+            Table::SyncConflicts => "sync_conflict",
+            Table::Hl7Messages => "hl7_message",
         }
     }
 }
