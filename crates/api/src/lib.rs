@@ -14,8 +14,10 @@ mod chart;
 mod error;
 mod patient;
 mod session;
+mod sync;
 
 pub use chart::*;
 pub use error::{ApiError, ErrorCode};
 pub use patient::*;
 pub use session::*;
+pub use sync::*;

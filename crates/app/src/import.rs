@@ -105,6 +105,19 @@ pub(crate) async fn write(tx: &mut Tx, ctx: &mut Ctx, resource: &mut Resource, b
     Ok(version)
 }
 
+/// Deletes a resource (a tombstone version; history stays), raising the matching event.
+pub(crate) async fn remove(tx: &mut Tx, ctx: &mut Ctx, rtype: &str, id: &str, origin: Origin) -> Result<i64> {
+    let head = tx.head(rtype, id).await?;
+    let version = tx.delete(rtype, id, &ctx.session.user_id, origin).await?;
+    ctx.events.push(DomainEvent::ResourceWritten {
+        resource_type: rtype.to_owned(),
+        id: id.to_owned(),
+        version,
+        patient_id: head.and_then(|h| h.patient_id),
+    });
+    Ok(version)
+}
+
 impl App {
     /// Imports one patient's resources (the patient first, then everything about them) as the
     /// interface account, in one transaction with one audit record.

@@ -117,6 +117,10 @@ pub(crate) fn patient_of(r: &Resource) -> Option<String> {
         Resource::Encounter(e) => e.subject.as_ref()?.id_of("Patient").map(str::to_owned),
         Resource::DocumentReference(d) => d.subject_patient_id().map(str::to_owned),
         Resource::Composition(c) => c.subject.as_ref()?.id_of("Patient").map(str::to_owned),
+        Resource::DiagnosticReport(d) => d.subject_patient_id().map(str::to_owned),
+        Resource::ServiceRequest(s) => s.subject_patient_id().map(str::to_owned),
+        Resource::MedicationRequest(m) => m.subject_patient_id().map(str::to_owned),
+        Resource::ChargeItem(c) => c.subject_patient_id().map(str::to_owned),
         _ => None,
     }
 }

@@ -30,6 +30,7 @@ mod import;
 mod index;
 mod notes;
 mod patients;
+pub mod sync;
 mod workspace;
 
 use std::collections::HashMap;
@@ -48,7 +49,7 @@ pub use error::{AppError, Result};
 pub use events::EventBus;
 pub use guard::Session;
 pub use import::ImportOutcome;
-pub use workspace::{KeySource, Workspace, WorkspaceConfig};
+pub use workspace::{KeySource, SyncConfig, Workspace, WorkspaceConfig};
 
 /// Policy knobs a site may set.
 #[derive(Debug, Clone)]
@@ -87,6 +88,8 @@ pub struct App {
     sessions: Arc<Mutex<HashMap<String, Session>>>,
     /// TOTP secrets shown to a user but not yet confirmed, by user id.
     pending_totp: Arc<Mutex<HashMap<String, String>>>,
+    /// The interface account's session, made on first use by sync and HL7 feeds.
+    interface_token: Arc<Mutex<Option<String>>>,
 }
 
 impl std::fmt::Debug for App {
@@ -97,7 +100,15 @@ impl std::fmt::Debug for App {
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>, policy: Policy) -> App {
-        App { store, clock, policy, bus: EventBus::new(1024), sessions: Arc::default(), pending_totp: Arc::default() }
+        App {
+            store,
+            clock,
+            policy,
+            bus: EventBus::new(1024),
+            sessions: Arc::default(),
+            pending_totp: Arc::default(),
+            interface_token: Arc::default(),
+        }
     }
 
     /// Subscribe to committed changes.

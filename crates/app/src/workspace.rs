@@ -38,6 +38,22 @@ pub struct WorkspaceConfig {
     /// The salt of a passphrase rotation in progress (see [`Workspace::rotate_key`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_salt: Option<String>,
+    /// The hospital's FHIR server, when this workstation syncs with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<SyncConfig>,
+}
+
+/// Where and how often to sync. Credentials never live here (they go to the keyring).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SyncConfig {
+    pub fhir_base_url: String,
+    /// Seconds between runs when nothing changes locally.
+    #[serde(default = "default_interval")]
+    pub interval_secs: u32,
+}
+
+fn default_interval() -> u32 {
+    30
 }
 
 /// Opens and creates databases; owns the key handling.
@@ -92,6 +108,13 @@ impl WorkspaceConfig {
         serde_json::from_str(&text).map_err(|e| AppError::KeyUnavailable(format!("the workspace file is damaged: {e}")))
     }
 
+    /// Sets (or with `None` clears) the FHIR server this workspace syncs with.
+    pub fn set_sync_server(db: &Path, server: Option<&str>) -> Result<()> {
+        let mut config = Self::read(db)?;
+        config.sync = server.map(|s| SyncConfig { fhir_base_url: s.to_owned(), interval_secs: default_interval() });
+        config.write(db)
+    }
+
     fn write(&self, db: &Path) -> Result<()> {
         let path = config_path(db);
         let tmp = path.with_extension("json.tmp");
@@ -109,7 +132,7 @@ impl Workspace {
         }
         let mut id = [0u8; 8];
         rand::rngs::OsRng.fill_bytes(&mut id);
-        let mut config = WorkspaceConfig { format: 1, db_id: hex(&id), key_source: source, salt: None, next_salt: None };
+        let mut config = WorkspaceConfig { format: 1, db_id: hex(&id), key_source: source, salt: None, next_salt: None, sync: None };
         let key = match source {
             KeySource::Keyring => {
                 let key = MasterKey::generate(&mut rand::rngs::OsRng);

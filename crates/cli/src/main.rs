@@ -88,6 +88,32 @@ enum Command {
     Import,
     /// Prints the current code for a TOTP secret (for demo accounts).
     Totp { secret: String },
+    /// Sync with the hospital's FHIR R4 server.
+    Sync {
+        #[command(subcommand)]
+        command: SyncCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SyncCommand {
+    /// Pushes local changes and pulls the server's until the outbox is empty (or the server
+    /// fails); prints what it did. Exits 5 when changes are still pending.
+    Run {
+        /// The FHIR server's base URL; defaults to the workspace's configured server.
+        #[arg(long)]
+        server: Option<String>,
+        /// Seconds to wait for each request.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// Sets the workspace's FHIR server (stored beside the database).
+    Configure {
+        #[arg(long)]
+        server: String,
+    },
+    /// Prints the sync status: state, pending changes, conflicts, last success and error.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -399,6 +425,7 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             store.close().await;
             println!("database key rotated");
         }
+        Command::Sync { command } => return sync(&cli, command).await,
         Command::Import => {
             let app = open(&cli).await?;
             let token = app.interface_session().await?;
@@ -470,4 +497,55 @@ fn print_chart(c: &meridian_api::ChartSummary) {
 
 fn value_text(v: &meridian_api::ObservationRow) -> String {
     v.value_text.clone().or_else(|| v.value.map(|x| format!("{x}"))).unwrap_or_else(|| "-".into())
+}
+
+async fn sync(cli: &Cli, command: &SyncCommand) -> Result<ExitCode, AppError> {
+    match command {
+        SyncCommand::Configure { server } => {
+            meridian_app::WorkspaceConfig::set_sync_server(&cli.db, Some(server))?;
+            println!("sync server set");
+        }
+        SyncCommand::Status => {
+            let app = open(cli).await?;
+            let token = app.interface_session().await?;
+            let s = app.sync_status(&token).await?;
+            println!("state: {}", s.state);
+            println!("server: {}", s.server.as_deref().unwrap_or("-"));
+            println!("pending: {}", s.pending);
+            println!("conflicts: {}", s.conflicts);
+            println!("hl7 pending: {}", s.hl7_pending);
+            println!("last success: {}", s.last_success.as_deref().unwrap_or("-"));
+            println!("last error: {}", s.last_error.as_deref().unwrap_or("-"));
+            app.close().await;
+        }
+        SyncCommand::Run { server, timeout } => {
+            let config = meridian_app::WorkspaceConfig::read(&cli.db)?;
+            let Some(server) = server.clone().or(config.sync.map(|s| s.fhir_base_url)) else {
+                return Err(AppError::Validation("no FHIR server: pass --server or run `meridian sync configure`".into()));
+            };
+            let endpoint = meridian_fhirclient::Endpoint::new(server.clone()).with_timeout(std::time::Duration::from_secs(*timeout));
+            let client = meridian_fhirclient::Client::new(endpoint).map_err(|e| AppError::Validation(e.to_string()))?;
+            let app = open(cli).await?;
+            let sync = meridian_app::sync::FhirSync::new(app.clone(), client, server);
+            let outcome = sync.run_once().await;
+            app.close().await;
+            match outcome {
+                Ok((pushed, pulled)) => {
+                    println!(
+                        "pushed {} (deleted {}, already there {}, refused {}, conflicts {}); pulled {} (known {}, conflicts {}, skipped {}); pending {}",
+                        pushed.sent, pushed.deleted, pushed.already_there, pushed.rejected, pushed.conflicts,
+                        pulled.applied, pulled.known, pulled.conflicts, pulled.skipped, pushed.remaining
+                    );
+                    if pushed.remaining > 0 {
+                        return Ok(ExitCode::from(5));
+                    }
+                }
+                Err(e) => {
+                    eprintln!("sync stopped: {e}");
+                    return Ok(ExitCode::from(5));
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -176,6 +176,30 @@ impl Tx {
         Ok(())
     }
 
+    /// Pending outbox rows after `after_seq`, oldest first: a cursor, so rows left pending (a
+    /// conflict, a refusal) do not hold up the ones behind them.
+    pub async fn pending_outbox_after(&mut self, after_seq: i64, limit: i64) -> Result<Vec<crate::OutboxEntry>> {
+        let rows = sqlx::query(
+            "SELECT seq, rtype, id, version, op, attempts FROM outbox WHERE sent_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(crate::OutboxEntry {
+                    seq: r.try_get("seq")?,
+                    rtype: r.try_get("rtype")?,
+                    id: r.try_get("id")?,
+                    version: r.try_get("version")?,
+                    op: r.try_get("op")?,
+                    attempts: r.try_get("attempts")?,
+                })
+            })
+            .collect()
+    }
+
     pub async fn pending_outbox_count(&mut self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT count(*) FROM outbox WHERE sent_at IS NULL").fetch_one(&mut *self.tx).await?)
     }

@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod chart;
 mod patients;
+mod sync;
 mod workspace;
 
 use std::sync::Arc;

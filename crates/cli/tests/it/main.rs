@@ -3,6 +3,7 @@
 
 mod crash;
 mod demo;
+mod sync_crash;
 
 use std::path::Path;
 use std::process::{Command, Output};

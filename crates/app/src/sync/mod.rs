@@ -1,0 +1,157 @@
+//! Offline-first sync with the hospital's FHIR R4 server.
+//!
+//! The local store is the working copy. [`FhirSync::push`] drains the outbox: for each resource
+//! with pending changes (oldest first) it sends the current version with `PUT` under the local
+//! id, so a retried request can never create a second resource, and with `If-Match` naming the
+//! server version both sides last agreed on (`sync_state`), so a server-side change is never
+//! overwritten silently: a 412 becomes a conflict for a person to decide. [`FhirSync::pull`]
+//! reads the server's `_history` since the last pull and applies what changed there, unless
+//! the same record also changed here (again a conflict). Every step records its progress in the
+//! store in the transaction that applies it, so a process killed at any point resumes where it
+//! was: a request whose answer was lost is recognised on retry because the server already
+//! holds exactly the content being sent.
+//!
+//! Reading records to send them is audited (`export-records`), each pulled record is written
+//! through the same path as any import (`import-records`, as the interface account).
+
+mod backoff;
+mod conflict;
+mod pull;
+mod push;
+mod runner;
+mod status;
+
+use meridian_fhir::Resource;
+use meridian_fhirclient::{Client, ClientError, ClientErrorKind};
+
+use crate::{App, AppError};
+
+pub use backoff::Backoff;
+pub use runner::{SyncHandle, spawn_sync};
+
+/// Meta keys where the sync state survives restarts.
+pub(crate) const META_LAST_SUCCESS: &str = "sync.last_success";
+pub(crate) const META_LAST_ERROR: &str = "sync.last_error";
+pub(crate) const META_STATE: &str = "sync.state";
+pub(crate) const META_SERVER: &str = "sync.server";
+pub(crate) const META_PULL_SINCE: &str = "sync.pull_since";
+
+/// Why a sync step stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The server could not be used (down, overloaded, refusing); the step resumes later.
+    #[error(transparent)]
+    Server(#[from] ClientError),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl SyncError {
+    /// Whether trying again later may help.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            SyncError::Server(e) => e.is_retryable(),
+            SyncError::App(AppError::Conflict(_)) => true,
+            SyncError::App(_) => false,
+        }
+    }
+}
+
+/// What one push did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushReport {
+    /// Resources now on the server (created or updated).
+    pub sent: usize,
+    /// Local deletions carried out on the server.
+    pub deleted: usize,
+    /// Sends that turned out to have arrived already (an answer lost to a crash or timeout).
+    pub already_there: usize,
+    /// New conflicts found (412 with different content on the server).
+    pub conflicts: usize,
+    /// Resources the server refused (400, 422, ...): left pending with the reason.
+    pub rejected: usize,
+    /// Outbox rows still pending afterwards.
+    pub remaining: i64,
+}
+
+/// What one pull did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullReport {
+    /// Server changes written to the local store.
+    pub applied: usize,
+    /// Versions already known (our own pushes, or seen before).
+    pub known: usize,
+    /// New conflicts found.
+    pub conflicts: usize,
+    /// Resources of types Meridian does not keep.
+    pub skipped: usize,
+}
+
+/// Sync between one local store and one FHIR server.
+#[derive(Debug, Clone)]
+pub struct FhirSync {
+    app: App,
+    client: Client,
+    server: String,
+}
+
+impl FhirSync {
+    pub fn new(app: App, client: Client, server: impl Into<String>) -> FhirSync {
+        FhirSync { app, client, server: server.into() }
+    }
+
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Push, pull, and push again what the pull left (conflict resolutions), recording the
+    /// outcome for the status line.
+    pub async fn run_once(&self) -> Result<(PushReport, PullReport), SyncError> {
+        let result = async {
+            let mut pushed = self.push().await?;
+            let pulled = self.pull().await?;
+            if pushed.remaining > 0 {
+                pushed = self.push().await?;
+            }
+            Ok((pushed, pulled))
+        }
+        .await;
+        self.app.record_sync_outcome(&self.server, result.as_ref().err().map(|e: &SyncError| e.to_string())).await?;
+        result
+    }
+}
+
+/// Whether two versions of a resource say the same thing: equal JSON apart from `meta` (which
+/// each side stamps with its own version and time).
+pub(crate) fn same_content(a: &Resource, b: &Resource) -> bool {
+    match (content(a), content(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
+pub(crate) fn content(r: &Resource) -> Option<serde_json::Value> {
+    let mut v = serde_json::to_value(r).ok()?;
+    if let Some(o) = v.as_object_mut() {
+        o.remove("meta");
+    }
+    Some(v)
+}
+
+/// A failure as it is kept and shown (interface log, status line): the kind, the HTTP status
+/// and the OperationOutcome's issue codes, never the server's free text, which may echo the
+/// record's content.
+pub(crate) fn data_free(e: &ClientError) -> String {
+    let codes = |o: Option<&meridian_fhirclient::OutcomeSummary>| {
+        o.map(|o| o.issues.iter().map(|i| i.code.clone()).collect::<Vec<_>>().join(", ")).filter(|c| !c.is_empty())
+    };
+    match &e.kind {
+        ClientErrorKind::Server { status, .. } => format!("server answered {status}"),
+        ClientErrorKind::Conflict { status, .. } => format!("server answered {status} (changed there too)"),
+        ClientErrorKind::Rejected { status, outcome } => match codes(outcome.as_ref()) {
+            Some(c) => format!("server refused the record ({status}: {c})"),
+            None => format!("server refused the record ({status})"),
+        },
+        _ => e.to_string(),
+    }
+}
