@@ -9,7 +9,8 @@ fn main() {
         .plugin("patients", plugin(&["search", "mine", "register", "merge", "break_glass"]))
         .plugin("chart", plugin(&["summary", "encounters", "trend", "record_vitals"]))
         .plugin("notes", plugin(&["list", "save", "sign", "addendum"]))
-        .plugin("admin", plugin(&["patient_audit", "verify_audit"]));
+        .plugin("admin", plugin(&["patient_audit", "verify_audit"]))
+        .plugin("sync", plugin(&["status", "conflicts", "resolve", "interface_log"]));
     if let Err(e) = tauri_build::try_build(attributes) {
         panic!("tauri build script failed: {e:#}");
     }

@@ -125,6 +125,29 @@ mod admin {
     }
 }
 
+mod sync {
+    use super::*;
+
+    #[tauri::command]
+    pub(super) async fn status(d: D<'_>, token: String) -> R<SyncStatus> {
+        Ok(d.app()?.sync_status(&token).await?)
+    }
+    #[tauri::command]
+    pub(super) async fn conflicts(d: D<'_>, token: String, patient_id: String) -> R<Vec<SyncConflict>> {
+        Ok(d.app()?.patient_conflicts(&token, &patient_id).await?)
+    }
+    #[tauri::command]
+    pub(super) async fn resolve(d: D<'_>, token: String, conflict_id: i64, choice: ConflictChoice) -> R<()> {
+        d.app()?.resolve_conflict(&token, conflict_id, choice).await?;
+        d.kick_sync();
+        Ok(())
+    }
+    #[tauri::command]
+    pub(super) async fn interface_log(d: D<'_>, token: String) -> R<Vec<InterfaceMessage>> {
+        Ok(d.app()?.interface_log(&token, 200).await?)
+    }
+}
+
 pub(crate) fn session() -> TauriPlugin<Wry> {
     use session::*;
     Builder::new("session").invoke_handler(tauri::generate_handler![login, logout, lock, unlock, begin_totp, confirm_totp, info]).build()
@@ -148,4 +171,9 @@ pub(crate) fn notes() -> TauriPlugin<Wry> {
 pub(crate) fn admin() -> TauriPlugin<Wry> {
     use admin::*;
     Builder::new("admin").invoke_handler(tauri::generate_handler![patient_audit, verify_audit]).build()
+}
+
+pub(crate) fn sync() -> TauriPlugin<Wry> {
+    use sync::*;
+    Builder::new("sync").invoke_handler(tauri::generate_handler![status, conflicts, resolve, interface_log]).build()
 }

@@ -1,7 +1,7 @@
 //! The Meridian desktop shell: a Tauri window over `meridian-app`.
 //!
 //! It opens the database, holds the [`App`], and exposes each area as an inlined plugin
-//! (`session`, `patients`, `chart`, `notes`, `admin`) whose commands are one-line calls into the
+//! (`session`, `patients`, `chart`, `notes`, `admin`, `sync`) whose commands are one-line calls into the
 //! app layer. It holds no business logic: access checks, audit, validation and conversion all
 //! happen in `meridian-app`; errors cross as `ApiError { code, message }`.
 //!
@@ -24,12 +24,41 @@ use meridian_security::keys::OsKeyring;
 pub(crate) struct Desktop {
     app: Result<App, ApiError>,
     database: String,
+    /// The background sync with the hospital's FHIR server, when one is configured.
+    sync: Option<meridian_app::sync::SyncHandle>,
 }
 
 impl Desktop {
     pub(crate) fn app(&self) -> Result<&App, ApiError> {
         self.app.as_ref().map_err(Clone::clone)
     }
+
+    /// Sync soon (after a conflict is settled, say).
+    pub(crate) fn kick_sync(&self) {
+        if let Some(s) = &self.sync {
+            s.kick();
+        }
+    }
+}
+
+/// Starts background sync when the workspace names a FHIR server.
+fn start_sync(path: &std::path::Path, app: &App) -> Option<meridian_app::sync::SyncHandle> {
+    let config = meridian_app::WorkspaceConfig::read(path).ok()?.sync?;
+    let endpoint = meridian_fhirclient::Endpoint::new(config.fhir_base_url.clone());
+    let client = match meridian_fhirclient::Client::new(endpoint) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("meridian: sync is off: {e}");
+            return None;
+        }
+    };
+    let sync = meridian_app::sync::FhirSync::new(app.clone(), client, config.fhir_base_url.clone());
+    let interval = std::time::Duration::from_secs(u64::from(config.interval_secs.max(5)));
+    let backoff = meridian_app::sync::Backoff::new(std::time::Duration::from_secs(2), std::time::Duration::from_secs(300));
+    tauri::async_runtime::block_on(async {
+        let _ = app.set_sync_server(&config.fhir_base_url).await;
+        Some(meridian_app::sync::spawn_sync(sync, interval, backoff))
+    })
 }
 
 fn database_path() -> PathBuf {
@@ -67,10 +96,9 @@ fn open(path: &PathBuf) -> Result<App, ApiError> {
 
 fn main() {
     let path = database_path();
-    let desktop = Desktop {
-        app: open(&path),
-        database: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-    };
+    let app = open(&path);
+    let sync = app.as_ref().ok().and_then(|a| start_sync(&path, a));
+    let desktop = Desktop { app, database: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), sync };
     if let Err(e) = &desktop.app {
         eprintln!("meridian: the database could not be opened: {}", e.message);
     }
@@ -81,6 +109,7 @@ fn main() {
         .plugin(areas::chart())
         .plugin(areas::notes())
         .plugin(areas::admin())
+        .plugin(areas::sync())
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("meridian: the window could not start: {e}");

@@ -194,3 +194,26 @@ pub async fn merge(token: &str, surviving_id: &str, merged_id: &str) -> Result<(
 pub async fn encounters(token: &str, patient_id: &str) -> Result<Vec<EncounterRow>, ApiError> {
     call("plugin:chart|encounters", &TokenPatient { token, patient_id }).await
 }
+
+pub async fn sync_status(token: &str) -> Result<SyncStatus, ApiError> {
+    call("plugin:sync|status", &Token { token }).await
+}
+
+pub async fn sync_conflicts(token: &str, patient_id: &str) -> Result<Vec<SyncConflict>, ApiError> {
+    call("plugin:sync|conflicts", &TokenPatient { token, patient_id }).await
+}
+
+pub async fn resolve_conflict(token: &str, conflict_id: i64, choice: ConflictChoice) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct A<'a> {
+        token: &'a str,
+        conflict_id: i64,
+        choice: ConflictChoice,
+    }
+    call("plugin:sync|resolve", &A { token, conflict_id, choice }).await
+}
+
+pub async fn interface_log(token: &str) -> Result<Vec<InterfaceMessage>, ApiError> {
+    call("plugin:sync|interface_log", &Token { token }).await
+}

@@ -1,7 +1,7 @@
 //! UI state shared by every screen.
 
 use leptos::prelude::*;
-use meridian_api::{ApiError, ErrorCode, SessionInfo};
+use meridian_api::{ApiError, ErrorCode, SessionInfo, SyncStatus};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
@@ -23,6 +23,8 @@ pub struct Ui {
     pub dark: RwSignal<bool>,
     /// Bumped to ask the search box to take focus.
     pub focus_search: RwSignal<u32>,
+    /// The last sync status the core reported (polled while logged in).
+    pub sync: RwSignal<Option<SyncStatus>>,
 }
 
 impl Ui {
@@ -34,6 +36,7 @@ impl Ui {
             notice: RwSignal::new(None),
             dark: RwSignal::new(false),
             focus_search: RwSignal::new(0),
+            sync: RwSignal::new(None),
         }
     }
 

@@ -89,6 +89,7 @@ pub fn Audit(patient: Option<String>) -> impl IntoView {
     });
     view! {
         <Merge/>
+        <InterfaceLog/>
         <section class="panel wide">
             <h2>"Audit trail"</h2>
             <p data-testid="audit-verify">{move || match verify.get() {
@@ -134,6 +135,57 @@ pub fn Audit(patient: Option<String>) -> impl IntoView {
                                     <td>{r.detail.clone().unwrap_or_default()}</td>
                                 </tr>
                             }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The HL7 interface log and sync state for interface staff: message types, control ids,
+/// acknowledgements and errors; never message contents.
+#[component]
+fn InterfaceLog() -> impl IntoView {
+    let state = ui();
+    let reload = RwSignal::new(0u32);
+    let log = LocalResource::new(move || {
+        reload.get();
+        let token = state.token();
+        async move { api::interface_log(&token).await }
+    });
+    view! {
+        <section class="panel wide">
+            <h2>"Interfaces"</h2>
+            <p>{move || state.sync.get().map(|s| format!(
+                "FHIR server: {} · state {} · {} pending · {} conflicts · last success {} · last error {}",
+                s.server.unwrap_or_else(|| "none configured".into()), s.state, s.pending, s.conflicts,
+                s.last_success.unwrap_or_else(|| "never".into()), s.last_error.unwrap_or_else(|| "none".into())
+            ))}</p>
+            <button class="link" on:click=move |_| reload.update(|n| *n += 1)>"Refresh"</button>
+            {move || match log.get() {
+                None => view! { <p class="muted">"…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error">{e.message}</p> }.into_any(),
+                Some(Ok(v)) if v.is_empty() => view! { <p class="muted">"No HL7 messages yet."</p> }.into_any(),
+                Some(Ok(v)) => view! {
+                    <table class="grid compact" data-testid="interface-log">
+                        <thead><tr><th>"#"</th><th>"When (UTC)"</th><th>"Dir"</th><th>"Peer"</th><th>"Type"</th><th>"Control id"</th><th>"ACK"</th><th>"Tries"</th><th>"Error"</th></tr></thead>
+                        <tbody>
+                            {v.into_iter().map(|m| {
+                                let bad = m.ack_code.as_deref().is_some_and(|c| c != "AA" && c != "CA") || m.last_error.is_some();
+                                view! {
+                                <tr class:denied=bad>
+                                    <td class="num">{m.seq}</td>
+                                    <td>{m.created_at.replace('T', " ").chars().take(19).collect::<String>()}</td>
+                                    <td>{m.direction}</td>
+                                    <td>{m.peer}</td>
+                                    <td class="mono">{m.message_type}</td>
+                                    <td class="mono">{m.control_id}</td>
+                                    <td>{m.ack_code.unwrap_or_else(|| "pending".into())}</td>
+                                    <td class="num">{m.attempts}</td>
+                                    <td>{m.last_error.unwrap_or_default()}</td>
+                                </tr>
+                            }}).collect_view()}
                         </tbody>
                     </table>
                 }.into_any(),

@@ -1,7 +1,7 @@
 //! A patient's chart: banner, summary, vitals with entry and trend, lab flowsheet, notes.
 
 use leptos::prelude::*;
-use meridian_api::{ChartSummary, ErrorCode, ObservationRow, RecordVitals, VitalEntry};
+use meridian_api::{ChartSummary, ConflictChoice, ErrorCode, ObservationRow, RecordVitals, SyncConflict, VitalEntry};
 
 use crate::api;
 use crate::components::banner::Banner;
@@ -44,6 +44,7 @@ pub fn Chart(patient_id: String) -> impl IntoView {
                 let banner = c.banner.clone();
                 view! {
                     <Banner banner=banner/>
+                    <Conflicts patient_id=pid.get_value() on_done=move || reload.update(|n| *n += 1)/>
                     <div class="tabs" role="tablist">
                         {[(Tab::Summary, "Summary"), (Tab::Vitals, "Vitals"), (Tab::Labs, "Labs"), (Tab::Encounters, "Encounters"), (Tab::Notes, "Notes")].into_iter().map(|(t, label)| view! {
                             <button role="tab" id=format!("tab-{}", label.to_lowercase()) class:active=move || tab.get() == t aria-selected=move || (tab.get() == t).to_string()
@@ -390,5 +391,66 @@ fn Encounters(patient_id: String) -> impl IntoView {
                 }.into_any(),
             }}
         </section>
+    }
+}
+
+/// Records of this patient that changed both here and on the hospital's server: both versions
+/// side by side (only what differs), and the choice, which the audit trail keeps.
+#[component]
+fn Conflicts(patient_id: String, on_done: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let state = ui();
+    let reload = RwSignal::new(0u32);
+    let list = LocalResource::new(move || {
+        reload.get();
+        let token = state.token();
+        let pid = patient_id.clone();
+        async move { api::sync_conflicts(&token, &pid).await.unwrap_or_default() }
+    });
+    let decide = move |id: i64, choice: ConflictChoice| {
+        let token = state.token();
+        leptos::task::spawn_local(async move {
+            match api::resolve_conflict(&token, id, choice).await {
+                Ok(()) => {
+                    state.info(match choice {
+                        ConflictChoice::KeepLocal => "Kept this workstation's version; it will be sent to the server",
+                        ConflictChoice::TakeServer => "Took the server's version",
+                    });
+                    reload.update(|n| *n += 1);
+                    on_done();
+                }
+                Err(e) => state.error(&e),
+            }
+        });
+    };
+    let row = move |c: SyncConflict| {
+        let id = c.id;
+        view! {
+            <div class="conflict" data-testid="conflict">
+                <p>
+                    <strong>{format!("{} changed here and on the hospital server", c.resource_type)}</strong>
+                    {if c.server_deleted { " — the server deleted its copy" } else { "" }}
+                </p>
+                <table class="grid compact">
+                    <thead><tr><th>"Element"</th><th>"This workstation"</th><th>"Hospital server"</th></tr></thead>
+                    <tbody>
+                        {c.fields.into_iter().map(|f| view! {
+                            <tr><td class="mono">{f.path}</td><td>{f.local.unwrap_or_else(|| "—".into())}</td><td>{f.server.unwrap_or_else(|| "—".into())}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <div class="row">
+                    <button class="primary" data-testid="keep-local" on:click=move |_| decide(id, ConflictChoice::KeepLocal)>"Keep this workstation's version"</button>
+                    <button data-testid="take-server" on:click=move |_| decide(id, ConflictChoice::TakeServer)>"Take the server's version"</button>
+                </div>
+            </div>
+        }
+    };
+    view! {
+        {move || list.get().filter(|v| !v.is_empty()).map(|v| view! {
+            <section class="panel wide conflicts" role="alert" aria-label="Sync conflicts">
+                <h3>{format!("Sync conflicts ({})", v.len())}</h3>
+                {v.into_iter().map(row).collect_view()}
+            </section>
+        })}
     }
 }

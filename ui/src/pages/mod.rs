@@ -39,11 +39,14 @@ pub fn Root() -> impl IntoView {
             </Show>
             <footer class="status" role="contentinfo">
                 <span>"Meridian "{move || info.get().flatten().map(|i| i.version).unwrap_or_default()}</span>
-                <span data-testid="sync-status">
-                    {move || match info.get().flatten().map(|i| i.sync) {
-                        Some(s) if s == "local-only" => "Sync: local only — no hospital server is configured; all changes are kept on this machine".to_owned(),
-                        Some(s) => format!("Sync: {s}"),
-                        None => "Sync: unknown".to_owned(),
+                <span data-testid="sync-status" class:warn=move || state.sync.with(|s| s.as_ref().is_some_and(|s| s.state == "offline" || s.conflicts > 0))>
+                    {move || match state.sync.get() {
+                        Some(s) => sync_line(&s),
+                        None => match info.get().flatten().map(|i| i.sync) {
+                            Some(s) if s == "local-only" => "Sync: local only — no hospital server is configured; all changes are kept on this machine".to_owned(),
+                            Some(s) => format!("Sync: {s}"),
+                            None => "Sync: unknown".to_owned(),
+                        },
                     }}
                 </span>
                 <button class="link" on:click=move |_| state.dark.update(|d| *d = !*d)>
@@ -54,9 +57,49 @@ pub fn Root() -> impl IntoView {
     }
 }
 
+/// The status line's sync text: honest about what is and is not on the hospital's server.
+fn sync_line(s: &meridian_api::SyncStatus) -> String {
+    let when = |t: &Option<String>| t.as_deref().map(|t| t.replace('T', " ").chars().take(16).collect::<String>());
+    let mut line = match s.state.as_str() {
+        "local-only" => "Sync: local only — no hospital server is configured; all changes are kept on this machine".to_owned(),
+        "online" => format!("Sync: online — last synced {}", when(&s.last_success).unwrap_or_else(|| "just now".into())),
+        "offline" => format!(
+            "Sync: offline — working locally; {}",
+            s.last_error.as_deref().map(|e| format!("last error: {e}")).unwrap_or_else(|| "server unreachable".into())
+        ),
+        other => format!("Sync: {other}"),
+    };
+    if s.state != "local-only" {
+        line.push_str(&format!(" · {} change{} waiting", s.pending, if s.pending == 1 { "" } else { "s" }));
+    }
+    if s.conflicts > 0 {
+        line.push_str(&format!(" · {} conflict{} to review (open the patient's chart)", s.conflicts, if s.conflicts == 1 { "" } else { "s" }));
+    }
+    if s.hl7_pending > 0 {
+        line.push_str(&format!(" · {} HL7 message{} unacknowledged", s.hl7_pending, if s.hl7_pending == 1 { "" } else { "s" }));
+    }
+    line
+}
+
 #[component]
 fn Workstation() -> impl IntoView {
     let state = ui();
+    // The sync status line: asked every few seconds (a local read, no patient data).
+    let poll_sync = move || {
+        let token = state.token();
+        if token.is_empty() || state.locked.get_untracked() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            if let Ok(s) = api::sync_status(&token).await {
+                state.sync.set(Some(s));
+            }
+        });
+    };
+    poll_sync();
+    if let Ok(handle) = set_interval_with_handle(poll_sync, std::time::Duration::from_secs(5)) {
+        on_cleanup(move || handle.clear());
+    }
     // Idle lock: no key or pointer activity for the session's timeout locks the screen (and the
     // session in the core), keeping whatever was typed underneath.
     let last_activity = StoredValue::new(js_sys::Date::now());
