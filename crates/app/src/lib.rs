@@ -26,6 +26,7 @@ mod demo;
 mod error;
 mod events;
 mod guard;
+mod hl7;
 mod import;
 mod index;
 mod notes;
@@ -49,6 +50,7 @@ pub use error::{AppError, Result};
 pub use events::EventBus;
 pub use guard::Session;
 pub use import::ImportOutcome;
+pub use meridian_store::Table;
 pub use workspace::{KeySource, SyncConfig, Workspace, WorkspaceConfig};
 
 /// Policy knobs a site may set.
@@ -126,6 +128,11 @@ impl App {
     pub async fn authorize_key_rotation(&self, token: &str) -> Result<()> {
         self.audited(token, meridian_domain::access::Action::RotateKey, guard::Target::none(), async |_tx: &mut meridian_store::Tx, _ctx: &mut guard::Ctx| Ok(()))
             .await
+    }
+
+    /// How many rows one of the store's tables holds (reports, tests); no patient data.
+    pub async fn count(&self, table: Table) -> Result<i64> {
+        Ok(self.store.count(table).await?)
     }
 
     /// Gives up the app for its store (key rotation, which reopens the database).

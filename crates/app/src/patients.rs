@@ -328,30 +328,59 @@ impl App {
             return Err(AppError::Validation("a patient cannot be merged into itself".into()));
         }
         self.audited(token, Action::MergePatients, Target::patient(surviving_id), async |tx: &mut Tx, ctx: &mut Ctx| {
-            let survivor = read_patient(tx, surviving_id).await?;
-            let merged = read_patient(tx, merged_id).await?;
-            if summary(&survivor, Date { year: 2000, month: 1, day: 1 }).merged_into.is_some() {
-                return Err(AppError::Validation("the surviving record was itself merged; pick the record it was merged into".into()));
-            }
-            if summary(&merged, Date { year: 2000, month: 1, day: 1 }).merged_into.is_some() {
-                return Err(AppError::Validation("that record was already merged".into()));
-            }
-            let mut s = serde_json::to_value(&survivor).map_err(|e| AppError::Internal(e.to_string()))?;
-            push_link(&mut s, merged_id, "replaces");
-            let mut m = serde_json::to_value(&merged).map_err(|e| AppError::Internal(e.to_string()))?;
-            push_link(&mut m, surviving_id, "replaced-by");
-            m["active"] = json!(false);
-            for value in [s, m] {
-                let mut r = parse(&serde_json::to_vec(&value).map_err(|e| AppError::Internal(e.to_string()))?)?;
-                write(tx, ctx, &mut r, None, Origin::Local).await?;
-            }
-            tx.move_care_relationships(merged_id, surviving_id).await?;
-            ctx.events.push(DomainEvent::PatientsMerged { surviving_id: surviving_id.to_owned(), merged_id: merged_id.to_owned() });
-            ctx.detail = Some(format!("merged:{merged_id}"));
-            Ok(())
+            merge_in_tx(tx, ctx, surviving_id, merged_id).await
         })
         .await
     }
+}
+
+/// The merge itself, inside a use case's transaction (an administrator's merge, or an HL7
+/// ADT^A40 from the hospital's master patient index).
+pub(crate) async fn merge_in_tx(tx: &mut Tx, ctx: &mut Ctx, surviving_id: &str, merged_id: &str) -> Result<()> {
+    if surviving_id == merged_id {
+        return Err(AppError::Validation("a patient cannot be merged into itself".into()));
+    }
+    let survivor = read_patient(tx, surviving_id).await?;
+    let merged = read_patient(tx, merged_id).await?;
+    if summary(&survivor, Date { year: 2000, month: 1, day: 1 }).merged_into.is_some() {
+        return Err(AppError::Validation("the surviving record was itself merged; pick the record it was merged into".into()));
+    }
+    if summary(&merged, Date { year: 2000, month: 1, day: 1 }).merged_into.is_some() {
+        return Err(AppError::Validation("that record was already merged".into()));
+    }
+    let mut s = serde_json::to_value(&survivor).map_err(|e| AppError::Internal(e.to_string()))?;
+    push_link(&mut s, merged_id, "replaces");
+    let mut m = serde_json::to_value(&merged).map_err(|e| AppError::Internal(e.to_string()))?;
+    push_link(&mut m, surviving_id, "replaced-by");
+    m["active"] = json!(false);
+    for value in [s, m] {
+        let mut r = parse(&serde_json::to_vec(&value).map_err(|e| AppError::Internal(e.to_string()))?)?;
+        write(tx, ctx, &mut r, None, Origin::Local).await?;
+    }
+    tx.move_care_relationships(merged_id, surviving_id).await?;
+    ctx.events.push(DomainEvent::PatientsMerged { surviving_id: surviving_id.to_owned(), merged_id: merged_id.to_owned() });
+    ctx.detail = Some(format!("merged:{merged_id}"));
+    Ok(())
+}
+
+/// The patient holding one of `identifiers` (same system and value), if any.
+pub(crate) async fn find_by_identifiers(tx: &mut Tx, identifiers: &[meridian_fhir::Identifier]) -> Result<Option<String>> {
+    for ident in identifiers {
+        let (Some(system), Some(value)) = (ident.system.as_deref(), ident.value.as_deref()) else { continue };
+        let q = PatientQuery { identifier: Some(norm_identifier(value)), limit: 20, include_merged: true, ..PatientQuery::default() };
+        for id in tx.search_patients(&q).await? {
+            let Ok(p) = read_patient(tx, &id).await else { continue };
+            if p.identifier.iter().any(|i| i.system.as_deref() == Some(system) && i.value.as_deref() == Some(value)) {
+                return Ok(Some(id));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A new hospital MRN for a patient that arrives without one (an HL7 feed's PID).
+pub(crate) async fn assign_mrn(tx: &mut Tx) -> Result<String> {
+    next_mrn(tx).await
 }
 
 fn push_link(patient: &mut serde_json::Value, other: &str, kind: &str) {

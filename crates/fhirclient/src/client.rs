@@ -335,7 +335,8 @@ impl Client {
     }
 
     /// `PUT [base]/[type]/[id]`: updates (or, where the server allows, creates with this id).
-    /// `if_match` is the version the change was based on, sent as `If-Match: W/"n"`; if the
+    /// `if_match` is the version the change was based on (`3`, or an ETag `W/"3"`), sent as
+    /// `If-Match: W/"3"`; if the
     /// server holds a newer one the answer is [`ClientErrorKind::Conflict`] (412).
     pub async fn update(
         &self,
@@ -357,7 +358,9 @@ impl Client {
         let mut request = Request::new(Method::PUT, self.url(I, &format!("{resource_type}/{id}"))?)
             .fhir_body(body);
         if let Some(version) = if_match {
-            check_id(I, "If-Match version", version)?;
+            // Accept an ETag as well as a bare version id.
+            let version = results::etag_version(version).unwrap_or_default();
+            check_id(I, "If-Match version", &version)?;
             request = request.header(
                 header::IF_MATCH,
                 header_value(I, "If-Match version", &format!("W/\"{version}\""))?,

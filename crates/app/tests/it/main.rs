@@ -4,6 +4,7 @@
 mod access;
 mod auth;
 mod chart;
+mod hl7;
 mod patients;
 mod sync;
 mod workspace;

@@ -204,7 +204,10 @@ async fn a_lost_answer_to_a_create_is_recovered_by_a_conditional_retry() {
     assert_eq!(outcome, meridian_fhirclient::Outcome::Existing);
     assert_eq!(found.version_id.as_deref(), Some("1"));
     let all = c
-        .search("Patient", &[("identifier", "http://hospital.example/mrn|8200")])
+        .search(
+            "Patient",
+            &[("identifier", "http://hospital.example/mrn|8200")],
+        )
         .await
         .expect("search");
     assert_eq!(all.entries.len(), 1);
@@ -221,6 +224,9 @@ async fn an_answer_over_the_size_limit_is_refused() {
         .read("Patient", "p1")
         .await
         .expect_err("too big");
-    assert!(matches!(err.kind, ClientErrorKind::Protocol { .. }), "{err}");
+    assert!(
+        matches!(err.kind, ClientErrorKind::Protocol { .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("larger than 64 MiB"), "{err}");
 }

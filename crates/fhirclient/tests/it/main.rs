@@ -79,11 +79,34 @@ impl Drop for RawServer {
     }
 }
 
-type Handler = Arc<dyn Fn(&SeenRequest) -> (u16, String) + Send + Sync>;
+/// An answer from a raw listener: status, extra headers, body.
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) body: Vec<u8>,
+}
+
+type Handler = Arc<dyn Fn(&SeenRequest) -> Reply + Send + Sync>;
 
 impl RawServer {
+    /// A listener answering JSON text.
     pub(crate) async fn start(
         handler: impl Fn(&SeenRequest) -> (u16, String) + Send + Sync + 'static,
+    ) -> RawServer {
+        Self::start_with(move |req| {
+            let (status, body) = handler(req);
+            Reply {
+                status,
+                headers: vec![("Content-Type", "application/json".into())],
+                body: body.into_bytes(),
+            }
+        })
+        .await
+    }
+
+    /// A listener answering whatever `handler` builds.
+    pub(crate) async fn start_with(
+        handler: impl Fn(&SeenRequest) -> Reply + Send + Sync + 'static,
     ) -> RawServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
@@ -100,12 +123,17 @@ impl RawServer {
                         continue;
                     };
                     seen.lock().expect("lock").push(request.clone());
-                    let (status, body) = handler(&request);
-                    let answer = format!(
-                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = socket.write_all(answer.as_bytes()).await;
+                    let reply = handler(&request);
+                    let mut head = format!("HTTP/1.1 {} X\r\n", reply.status);
+                    for (name, value) in &reply.headers {
+                        head.push_str(&format!("{name}: {value}\r\n"));
+                    }
+                    head.push_str(&format!(
+                        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+                        reply.body.len()
+                    ));
+                    let _ = socket.write_all(head.as_bytes()).await;
+                    let _ = socket.write_all(&reply.body).await;
                     let _ = socket.shutdown().await;
                 }
             }
