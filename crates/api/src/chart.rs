@@ -179,3 +179,25 @@ impl std::fmt::Debug for ChartSummary {
         f.debug_struct("ChartSummary").field("unsigned_notes", &self.unsigned_notes).finish_non_exhaustive()
     }
 }
+
+/// A laboratory or imaging order as a physician places it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceOrder {
+    pub patient_id: String,
+    /// LOINC code of the test or panel (e.g. `24331-1` lipid panel).
+    pub loinc: String,
+    pub display: String,
+    /// `routine`, `urgent`, `asap` or `stat`.
+    pub priority: String,
+}
+
+/// An order as the chart lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRow {
+    pub id: String,
+    pub loinc: String,
+    pub display: String,
+    pub priority: String,
+    pub status: String,
+    pub authored: String,
+}

@@ -101,6 +101,9 @@ pub(crate) async fn write(tx: &mut Tx, ctx: &mut Ctx, resource: &mut Resource, b
         }
         _ => {}
     }
+    if origin == Origin::Local {
+        crate::hl7_out::enqueue(tx, ctx, resource, version).await?;
+    }
     ctx.events.push(DomainEvent::ResourceWritten { resource_type: rtype, id, version, patient_id: patient });
     Ok(version)
 }

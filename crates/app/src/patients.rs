@@ -358,6 +358,7 @@ pub(crate) async fn merge_in_tx(tx: &mut Tx, ctx: &mut Ctx, surviving_id: &str, 
         write(tx, ctx, &mut r, None, Origin::Local).await?;
     }
     tx.move_care_relationships(merged_id, surviving_id).await?;
+    crate::hl7_out::enqueue_merge(tx, ctx, &survivor, &merged).await?;
     ctx.events.push(DomainEvent::PatientsMerged { surviving_id: surviving_id.to_owned(), merged_id: merged_id.to_owned() });
     ctx.detail = Some(format!("merged:{merged_id}"));
     Ok(())

@@ -40,26 +40,166 @@ impl XorShift {
 
 /// LOINC code, name, UCUM unit, low, high, decimals.
 const NUMERIC: &[(&str, &str, &str, f64, f64, usize)] = &[
-    ("2345-7", "Glucose [Mass/volume] in Serum or Plasma", "mg/dL", 70.0, 99.0, 0),
-    ("2160-0", "Creatinine [Mass/volume] in Serum or Plasma", "mg/dL", 0.74, 1.35, 2),
-    ("2951-2", "Sodium [Moles/volume] in Serum or Plasma", "mmol/L", 136.0, 145.0, 0),
-    ("2823-3", "Potassium [Moles/volume] in Serum or Plasma", "mmol/L", 3.5, 5.1, 1),
-    ("2075-0", "Chloride [Moles/volume] in Serum or Plasma", "mmol/L", 98.0, 107.0, 0),
-    ("2028-9", "Carbon dioxide, total [Moles/volume] in Serum or Plasma", "mmol/L", 22.0, 29.0, 0),
-    ("3094-0", "Urea nitrogen [Mass/volume] in Serum or Plasma", "mg/dL", 6.0, 20.0, 0),
-    ("17861-6", "Calcium [Mass/volume] in Serum or Plasma", "mg/dL", 8.6, 10.3, 1),
-    ("2885-2", "Protein [Mass/volume] in Serum or Plasma", "g/dL", 6.0, 8.3, 1),
-    ("1751-7", "Albumin [Mass/volume] in Serum or Plasma", "g/dL", 3.5, 5.2, 1),
-    ("1975-2", "Bilirubin.total [Mass/volume] in Serum or Plasma", "mg/dL", 0.1, 1.2, 1),
-    ("6768-6", "Alkaline phosphatase [Enzymatic activity/volume] in Serum or Plasma", "U/L", 44.0, 147.0, 0),
-    ("1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma", "U/L", 7.0, 56.0, 0),
-    ("1920-8", "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma", "U/L", 10.0, 40.0, 0),
-    ("718-7", "Hemoglobin [Mass/volume] in Blood", "g/dL", 13.5, 17.5, 1),
-    ("4544-3", "Hematocrit [Volume Fraction] of Blood by Automated count", "%", 41.0, 53.0, 1),
-    ("6690-2", "Leukocytes [#/volume] in Blood by Automated count", "10*3/uL", 4.5, 11.0, 1),
-    ("777-3", "Platelets [#/volume] in Blood by Automated count", "10*3/uL", 150.0, 400.0, 0),
-    ("2093-3", "Cholesterol [Mass/volume] in Serum or Plasma", "mg/dL", 0.0, 200.0, 0),
-    ("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", "%", 4.0, 5.6, 1),
+    (
+        "2345-7",
+        "Glucose [Mass/volume] in Serum or Plasma",
+        "mg/dL",
+        70.0,
+        99.0,
+        0,
+    ),
+    (
+        "2160-0",
+        "Creatinine [Mass/volume] in Serum or Plasma",
+        "mg/dL",
+        0.74,
+        1.35,
+        2,
+    ),
+    (
+        "2951-2",
+        "Sodium [Moles/volume] in Serum or Plasma",
+        "mmol/L",
+        136.0,
+        145.0,
+        0,
+    ),
+    (
+        "2823-3",
+        "Potassium [Moles/volume] in Serum or Plasma",
+        "mmol/L",
+        3.5,
+        5.1,
+        1,
+    ),
+    (
+        "2075-0",
+        "Chloride [Moles/volume] in Serum or Plasma",
+        "mmol/L",
+        98.0,
+        107.0,
+        0,
+    ),
+    (
+        "2028-9",
+        "Carbon dioxide, total [Moles/volume] in Serum or Plasma",
+        "mmol/L",
+        22.0,
+        29.0,
+        0,
+    ),
+    (
+        "3094-0",
+        "Urea nitrogen [Mass/volume] in Serum or Plasma",
+        "mg/dL",
+        6.0,
+        20.0,
+        0,
+    ),
+    (
+        "17861-6",
+        "Calcium [Mass/volume] in Serum or Plasma",
+        "mg/dL",
+        8.6,
+        10.3,
+        1,
+    ),
+    (
+        "2885-2",
+        "Protein [Mass/volume] in Serum or Plasma",
+        "g/dL",
+        6.0,
+        8.3,
+        1,
+    ),
+    (
+        "1751-7",
+        "Albumin [Mass/volume] in Serum or Plasma",
+        "g/dL",
+        3.5,
+        5.2,
+        1,
+    ),
+    (
+        "1975-2",
+        "Bilirubin.total [Mass/volume] in Serum or Plasma",
+        "mg/dL",
+        0.1,
+        1.2,
+        1,
+    ),
+    (
+        "6768-6",
+        "Alkaline phosphatase [Enzymatic activity/volume] in Serum or Plasma",
+        "U/L",
+        44.0,
+        147.0,
+        0,
+    ),
+    (
+        "1742-6",
+        "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma",
+        "U/L",
+        7.0,
+        56.0,
+        0,
+    ),
+    (
+        "1920-8",
+        "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma",
+        "U/L",
+        10.0,
+        40.0,
+        0,
+    ),
+    (
+        "718-7",
+        "Hemoglobin [Mass/volume] in Blood",
+        "g/dL",
+        13.5,
+        17.5,
+        1,
+    ),
+    (
+        "4544-3",
+        "Hematocrit [Volume Fraction] of Blood by Automated count",
+        "%",
+        41.0,
+        53.0,
+        1,
+    ),
+    (
+        "6690-2",
+        "Leukocytes [#/volume] in Blood by Automated count",
+        "10*3/uL",
+        4.5,
+        11.0,
+        1,
+    ),
+    (
+        "777-3",
+        "Platelets [#/volume] in Blood by Automated count",
+        "10*3/uL",
+        150.0,
+        400.0,
+        0,
+    ),
+    (
+        "2093-3",
+        "Cholesterol [Mass/volume] in Serum or Plasma",
+        "mg/dL",
+        0.0,
+        200.0,
+        0,
+    ),
+    (
+        "4548-4",
+        "Hemoglobin A1c/Hemoglobin.total in Blood",
+        "%",
+        4.0,
+        5.6,
+        1,
+    ),
 ];
 
 const FAMILY: &[&str] = &[
@@ -67,10 +207,12 @@ const FAMILY: &[&str] = &[
     "NGUYEN", "O'BRIEN", "KOWALSKI", "DUBOIS", "ROSSI", "TANAKA", "OKAFOR",
 ];
 const GIVEN: &[&str] = &[
-    "JAMES", "MARY", "ROBERT", "PATRICIA", "JOHN", "JENNIFER", "MICHAEL", "LINDA", "JOSÉ",
-    "AIKO", "CHIDI", "ZOË", "PIOTR", "ANNA", "LUCA", "FATIMA",
+    "JAMES", "MARY", "ROBERT", "PATRICIA", "JOHN", "JENNIFER", "MICHAEL", "LINDA", "JOSÉ", "AIKO",
+    "CHIDI", "ZOË", "PIOTR", "ANNA", "LUCA", "FATIMA",
 ];
-const STREETS: &[&str] = &["MAIN ST", "OAK AVE", "PINE RD", "MAPLE DR", "CEDAR LN", "ELM ST"];
+const STREETS: &[&str] = &[
+    "MAIN ST", "OAK AVE", "PINE RD", "MAPLE DR", "CEDAR LN", "ELM ST",
+];
 
 fn generate(n: usize) -> Vec<String> {
     let mut rng = XorShift(0x5EED_0000_0000_0001);
@@ -95,8 +237,7 @@ fn generate(n: usize) -> Vec<String> {
                 zip = 62701 + rng.below(99),
                 phone = rng.below(10_000),
             );
-            for k in 0..20 {
-                let (code, name, unit, low, high, decimals) = NUMERIC[k];
+            for (k, &(code, name, unit, low, high, decimals)) in NUMERIC.iter().enumerate() {
                 let span = high - low;
                 let value = low - span * 0.3 + span * 1.6 * (rng.below(1000) as f64 / 1000.0);
                 let value = value.max(0.0);
@@ -247,7 +388,10 @@ fn main() {
         assert_eq!(p.message.segments_named("OBX").count(), 20);
     }
     let expected: usize = messages.iter().map(|m| meridian(m, &strict)).sum();
-    assert_eq!(expected, messages.iter().map(|m| hl7_parser(m)).sum::<usize>());
+    assert_eq!(
+        expected,
+        messages.iter().map(|m| hl7_parser(m)).sum::<usize>()
+    );
     println!(
         "{MESSAGES} ORU^R01 messages, 25 segments and 20 OBX each, {:.0} bytes on average; median of {PASSES} passes",
         bytes as f64 / MESSAGES as f64
@@ -260,12 +404,20 @@ fn main() {
             .sum()
     });
     report("meridian-hl7v2 parse only", parse_only, bytes);
-    let lenient_s = time(PASSES, || messages.iter().map(|m| meridian(m, &lenient)).sum());
+    let lenient_s = time(PASSES, || {
+        messages.iter().map(|m| meridian(m, &lenient)).sum()
+    });
     let ours = report("meridian-hl7v2 parse + read (lenient)", lenient_s, bytes);
-    let strict_s = time(PASSES, || messages.iter().map(|m| meridian(m, &strict)).sum());
+    let strict_s = time(PASSES, || {
+        messages.iter().map(|m| meridian(m, &strict)).sum()
+    });
     report("meridian-hl7v2 parse + read (strict)", strict_s, bytes);
     let theirs_s = time(PASSES, || messages.iter().map(|m| hl7_parser(m)).sum());
-    let theirs = report("hl7-parser 0.3.0 parse + read (raw values)", theirs_s, bytes);
+    let theirs = report(
+        "hl7-parser 0.3.0 parse + read (raw values)",
+        theirs_s,
+        bytes,
+    );
     println!("meridian/hl7-parser = {:.1}x", ours / theirs);
 
     let Some(python) = find_python() else {
@@ -307,7 +459,11 @@ fn main() {
             continue;
         };
         // python-hl7 reads the same characters (its values are never longer or shorter here).
-        assert_eq!(checksum.parse::<usize>().ok(), Some(expected), "python checksum ({name})");
+        assert_eq!(
+            checksum.parse::<usize>().ok(),
+            Some(expected),
+            "python checksum ({name})"
+        );
         let rate = report(
             &format!("python-hl7 parse + read ({name}, median of {PYTHON_PASSES})"),
             seconds,
@@ -316,6 +472,9 @@ fn main() {
         best = best.max(rate);
     }
     if best > 0.0 {
-        println!("meridian/python-hl7 = {:.0}x (against python-hl7's faster way)", ours / best);
+        println!(
+            "meridian/python-hl7 = {:.0}x (against python-hl7's faster way)",
+            ours / best
+        );
     }
 }

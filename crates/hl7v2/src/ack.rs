@@ -78,14 +78,34 @@ impl Hl7ErrorCode {
         (101, Self::RequiredFieldMissing, "Required field missing"),
         (102, Self::DataTypeError, "Data type error"),
         (103, Self::TableValueNotFound, "Table value not found"),
-        (200, Self::UnsupportedMessageType, "Unsupported message type"),
+        (
+            200,
+            Self::UnsupportedMessageType,
+            "Unsupported message type",
+        ),
         (201, Self::UnsupportedEventCode, "Unsupported event code"),
-        (202, Self::UnsupportedProcessingId, "Unsupported processing id"),
+        (
+            202,
+            Self::UnsupportedProcessingId,
+            "Unsupported processing id",
+        ),
         (203, Self::UnsupportedVersionId, "Unsupported version id"),
         (204, Self::UnknownKeyIdentifier, "Unknown key identifier"),
-        (205, Self::DuplicateKeyIdentifier, "Duplicate key identifier"),
-        (206, Self::ApplicationRecordLocked, "Application record locked"),
-        (207, Self::ApplicationInternalError, "Application internal error"),
+        (
+            205,
+            Self::DuplicateKeyIdentifier,
+            "Duplicate key identifier",
+        ),
+        (
+            206,
+            Self::ApplicationRecordLocked,
+            "Application record locked",
+        ),
+        (
+            207,
+            Self::ApplicationInternalError,
+            "Application internal error",
+        ),
     ];
 
     /// The numeric code; `None` for [`Hl7ErrorCode::Unspecified`].
@@ -321,8 +341,12 @@ pub fn ack(
     let msh = original.msh();
     // An original without MSH-11/MSH-12 (truncated, or a lenient parse of a broken header)
     // still gets a well-formed ACK: one a strict reader accepts.
-    let version = Some(msh.field(12).raw()).filter(|v| !v.is_empty()).unwrap_or("2.5.1");
-    let processing = Some(msh.field(11).raw()).filter(|v| !v.is_empty()).unwrap_or("P");
+    let version = Some(msh.field(12).raw())
+        .filter(|v| !v.is_empty())
+        .unwrap_or("2.5.1");
+    let processing = Some(msh.field(11).raw())
+        .filter(|v| !v.is_empty())
+        .unwrap_or("P");
     write_msh(
         &mut b,
         header,
@@ -381,8 +405,7 @@ fn salvage<'v>(value: Option<&'v [u8]>, forbidden: &[u8]) -> &'v str {
         Some(v)
             if !v.is_empty()
                 && v.len() <= 199
-                && v
-                    .iter()
+                && v.iter()
                     .all(|b| (b.is_ascii_graphic() || *b == b' ') && !forbidden.contains(b)) =>
         {
             std::str::from_utf8(v).unwrap_or("")

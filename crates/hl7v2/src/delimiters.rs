@@ -160,8 +160,7 @@ impl Charset {
             Some(Self::Ascii)
         } else if name.eq_ignore_ascii_case("8859/1") {
             Some(Self::Latin1)
-        } else if name.eq_ignore_ascii_case("UNICODE UTF-8") || name.eq_ignore_ascii_case("UTF-8")
-        {
+        } else if name.eq_ignore_ascii_case("UNICODE UTF-8") || name.eq_ignore_ascii_case("UTF-8") {
             Some(Self::Utf8)
         } else {
             None

@@ -66,7 +66,9 @@ fn two(b: &[u8], at: usize) -> u8 {
 fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
         4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         2 => 28,
         _ => 31,
     }
@@ -93,13 +95,15 @@ pub fn parse_dtm(s: &str) -> Result<Dtm, ParseError> {
     let b = s.as_bytes();
     let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
     if !matches!(digits, 4 | 6 | 8 | 10 | 12 | 14) {
-        return Err(if digits == b.len() || digits > 14 {
-            err(DtmProblem::BadLength)
-        } else if matches!(b.get(digits), Some(b'.' | b'+' | b'-')) {
-            err(DtmProblem::BadLength)
+        // Digits followed by a fraction or offset, or by nothing, are the wrong count; anything
+        // else is a stray character.
+        let bad_count =
+            digits == b.len() || digits > 14 || matches!(b.get(digits), Some(b'.' | b'+' | b'-'));
+        return Err(err(if bad_count {
+            DtmProblem::BadLength
         } else {
-            err(DtmProblem::NotDigits)
-        });
+            DtmProblem::NotDigits
+        }));
     }
     let mut t = Dtm {
         year: u16::from(two(b, 0)) * 100 + u16::from(two(b, 2)),
@@ -142,10 +146,7 @@ pub fn parse_dtm(s: &str) -> Result<Dtm, ParseError> {
     }
     let mut i = digits;
     if b.get(i) == Some(&b'.') {
-        let n = b[i + 1..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .count();
+        let n = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
         if digits != 14 || n == 0 || n > 4 {
             return Err(err(DtmProblem::BadFraction));
         }

@@ -231,7 +231,8 @@ impl SegmentBuilder {
 }
 
 fn field_is_empty(f: &FieldValue) -> bool {
-    f.iter().all(|r| r.iter().all(|c| c.iter().all(String::is_empty)))
+    f.iter()
+        .all(|r| r.iter().all(|c| c.iter().all(String::is_empty)))
 }
 
 /// Joins `items` with `sep`, leaving out trailing empty items.
@@ -263,7 +264,15 @@ fn write_field(f: &FieldValue, d: &Delimiters, out: &mut String) {
                 rep,
                 d.component,
                 comp_empty,
-                |comp, out| write_joined(comp, d.subcomponent, String::is_empty, |s, o| o.push_str(s), out),
+                |comp, out| {
+                    write_joined(
+                        comp,
+                        d.subcomponent,
+                        String::is_empty,
+                        |s, o| o.push_str(s),
+                        out,
+                    )
+                },
                 out,
             );
         },
@@ -348,7 +357,11 @@ impl MessageBuilder {
                 return Err(EncodeError::new(EncodeErrorKind::BadSegmentId, index, None));
             }
             if s.overflow {
-                return Err(EncodeError::new(EncodeErrorKind::PositionTooLarge, index, None));
+                return Err(EncodeError::new(
+                    EncodeErrorKind::PositionTooLarge,
+                    index,
+                    None,
+                ));
             }
             text.clear();
             s.write(&mut text);

@@ -147,9 +147,7 @@ pub enum ParseErrorKind {
     #[error("blank line between segments")]
     BlankLine,
     /// A DTM text is malformed or names an impossible date or time.
-    #[error(
-        "invalid HL7 date/time: {0}; expected YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ]"
-    )]
+    #[error("invalid HL7 date/time: {0}; expected YYYY[MM[DD[HH[MM[SS[.S[S[S[S]]]]]]]]][+/-ZZZZ]")]
     InvalidDtm(DtmProblem),
     /// [`crate::read_ack`] was given a message without an MSA segment.
     #[error("message has no MSA segment, so it is not an acknowledgement")]

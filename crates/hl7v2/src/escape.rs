@@ -279,13 +279,11 @@ pub fn escape<'t>(text: &'t str, delimiters: &Delimiters) -> Cow<'t, str> {
     let mut out = String::with_capacity(text.len() + 16);
     out.push_str(&text[..first]);
     let Some(esc) = delimiters.escape else {
-        out.extend(text[first..].chars().map(|c| {
-            if needs_escape(c, delimiters) {
-                ' '
-            } else {
-                c
-            }
-        }));
+        out.extend(text[first..].chars().map(
+            |c| {
+                if needs_escape(c, delimiters) { ' ' } else { c }
+            },
+        ));
         return Cow::Owned(out);
     };
     let mut chars = text[first..].chars().peekable();
@@ -315,8 +313,16 @@ pub fn escape<'t>(text: &'t str, delimiters: &Delimiters) -> Cow<'t, str> {
             out.push('X');
             // Only C0 controls and DEL reach this branch, so the value fits in two hex digits.
             let b = u32::from(c);
-            out.push(char::from_digit(b >> 4, 16).unwrap_or('0').to_ascii_uppercase());
-            out.push(char::from_digit(b & 0xF, 16).unwrap_or('0').to_ascii_uppercase());
+            out.push(
+                char::from_digit(b >> 4, 16)
+                    .unwrap_or('0')
+                    .to_ascii_uppercase(),
+            );
+            out.push(
+                char::from_digit(b & 0xF, 16)
+                    .unwrap_or('0')
+                    .to_ascii_uppercase(),
+            );
             out.push(esc);
             continue;
         } else {

@@ -236,7 +236,10 @@ impl<'m> Iterator for Pieces<'m> {
 
     fn next(&mut self) -> Option<&'m str> {
         let rest = self.rest?;
-        match self.sep.and_then(|s| rest.find(s).map(|i| (i, s.len_utf8()))) {
+        match self
+            .sep
+            .and_then(|s| rest.find(s).map(|i| (i, s.len_utf8())))
+        {
             Some((i, len)) => {
                 self.rest = Some(&rest[i + len..]);
                 Some(&rest[..i])
@@ -416,7 +419,13 @@ impl<'m> Segment<'m> {
     /// Header segments (`MSH`, and the batch headers `BHS`, `FHS`) number their field
     /// separator as field 1 and their encoding characters as field 2.
     fn is_header(&self) -> bool {
-        matches!(self.id(), "MSH" | "BHS" | "FHS")
+        // Called on every field access: look at the first bytes rather than search for the id.
+        let b = self.raw.as_bytes();
+        matches!(b.get(..3), Some(b"MSH" | b"BHS" | b"FHS"))
+            && self
+                .raw
+                .get(3..)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(self.delimiters.field))
     }
 
     /// Field `n` (1-based, as the standard numbers it); empty when absent. For MSH, field 1 is
@@ -724,7 +733,11 @@ mod tests {
                 assert_eq!(nth_piece(&text, Some(sep), 0), "");
                 for n in 1..pieces.len() + 3 {
                     let expected = pieces.get(n - 1).copied().unwrap_or("");
-                    assert_eq!(nth_piece(&text, Some(sep), n), expected, "{text:?} {sep:?} {n}");
+                    assert_eq!(
+                        nth_piece(&text, Some(sep), n),
+                        expected,
+                        "{text:?} {sep:?} {n}"
+                    );
                 }
             }
         }

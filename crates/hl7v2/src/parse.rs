@@ -9,9 +9,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::delimiters::{Charset, Delimiters};
-use crate::error::{
-    DelimiterProblem, Diagnostic, DiagnosticKind, ParseError, ParseErrorKind,
-};
+use crate::error::{DelimiterProblem, Diagnostic, DiagnosticKind, ParseError, ParseErrorKind};
 use crate::escape::check_escapes;
 use crate::message::{Message, is_segment_id};
 
@@ -141,7 +139,11 @@ fn field_at(segment: &[u8], at: usize, fs: u8) -> usize {
         .iter()
         .filter(|&&b| b == fs)
         .count();
-    if is_header_id(segment) { seps + 1 } else { seps }
+    if is_header_id(segment) {
+        seps + 1
+    } else {
+        seps
+    }
 }
 
 /// Reads MSH-1 and MSH-2 from the raw first line.
@@ -246,9 +248,7 @@ fn decode<'a>(
     if name.is_empty() {
         return Ok((decode_utf8(body, bom, fs, sink)?, Charset::Utf8));
     }
-    let charset = std::str::from_utf8(name)
-        .ok()
-        .and_then(Charset::from_msh18);
+    let charset = std::str::from_utf8(name).ok().and_then(Charset::from_msh18);
     match charset {
         Some(Charset::Latin1) => {
             let text = if body.is_ascii() {
@@ -493,9 +493,21 @@ pub fn parse<'a>(bytes: &'a [u8], options: &ParseOptions) -> Result<Parsed<'a>, 
     };
     let msh = message.msh();
     let required = [
-        (9, msh.field(9).component(1).is_empty(), DiagnosticKind::MissingMessageType),
-        (10, msh.field(10).is_empty(), DiagnosticKind::MissingControlId),
-        (12, msh.field(12).component(1).is_empty(), DiagnosticKind::MissingVersion),
+        (
+            9,
+            msh.field(9).component(1).is_empty(),
+            DiagnosticKind::MissingMessageType,
+        ),
+        (
+            10,
+            msh.field(10).is_empty(),
+            DiagnosticKind::MissingControlId,
+        ),
+        (
+            12,
+            msh.field(12).component(1).is_empty(),
+            DiagnosticKind::MissingVersion,
+        ),
     ];
     for (field, missing, kind) in required {
         if missing {

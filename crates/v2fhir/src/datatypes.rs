@@ -3,17 +3,14 @@
 
 use std::borrow::Cow;
 
-use meridian_fhir::{
-    Address, Code, CodeableConcept, Coding, ContactPoint, HumanName, Identifier,
-};
+use meridian_fhir::{Address, Code, CodeableConcept, Coding, ContactPoint, HumanName, Identifier};
 use meridian_hl7v2::{Repetition, SegmentBuilder};
 
 use crate::MappingConfig;
 use crate::error::{At, MappingError, code};
 use crate::ids::urn_part;
 use crate::tables::{
-    LOCAL_AUTHORITY, V2_0203, code_system_name, code_system_uri, name_use_from_v2,
-    name_use_to_v2,
+    LOCAL_AUTHORITY, V2_0203, code_system_name, code_system_uri, name_use_from_v2, name_use_to_v2,
 };
 
 /// A value as the mapping uses it: trimmed; `None` when empty or the HL7 null `""` (which asks
@@ -77,8 +74,7 @@ fn authority_system(
     config: &MappingConfig,
     patient: bool,
 ) -> Option<String> {
-    if patient
-        && namespace.is_some_and(|ns| ns.eq_ignore_ascii_case(config.local_authority.trim()))
+    if patient && namespace.is_some_and(|ns| ns.eq_ignore_ascii_case(config.local_authority.trim()))
     {
         return Some(config.mrn_system.clone());
     }
@@ -93,7 +89,9 @@ fn authority_system(
             Some("URI") if uid.contains(':') && !uid.contains(char::is_whitespace) => {
                 return Some(uid.to_owned());
             }
-            Some("UUID") if uid.len() == 36 && uid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') => {
+            Some("UUID")
+                if uid.len() == 36 && uid.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') =>
+            {
                 return Some(format!("urn:uuid:{}", uid.to_ascii_lowercase()));
             }
             _ => {}
@@ -171,10 +169,7 @@ pub(crate) fn identifier_from_ei(
 
 /// The identifier type code (v2-0203) of an Identifier, if it has one.
 pub(crate) fn identifier_type(identifier: &Identifier) -> Option<&str> {
-    identifier
-        .r#type
-        .as_ref()?
-        .code_for(V2_0203)
+    identifier.r#type.as_ref()?.code_for(V2_0203)
 }
 
 /// Writes an Identifier as CX in repetition `rep` of `field`; the inverse of
@@ -202,14 +197,21 @@ pub(crate) fn write_cx(
                 .set_sub(field, rep, 4, 3, "ISO");
         }
         Some(s) if s.starts_with(LOCAL_AUTHORITY) => {
-            seg.set_sub(field, rep, 4, 1, &s[LOCAL_AUTHORITY.len()..].to_ascii_uppercase());
+            seg.set_sub(
+                field,
+                rep,
+                4,
+                1,
+                &s[LOCAL_AUTHORITY.len()..].to_ascii_uppercase(),
+            );
         }
         Some(s) if s.starts_with("urn:uuid:") => {
             seg.set_sub(field, rep, 4, 2, &s["urn:uuid:".len()..])
                 .set_sub(field, rep, 4, 3, "UUID");
         }
         Some(s) if !s.is_empty() => {
-            seg.set_sub(field, rep, 4, 2, s).set_sub(field, rep, 4, 3, "URI");
+            seg.set_sub(field, rep, 4, 2, s)
+                .set_sub(field, rep, 4, 3, "URI");
         }
         _ => {}
     }
@@ -246,7 +248,12 @@ pub(crate) fn name_from_xpn(rep: &Repetition<'_>) -> Option<HumanName> {
 
 /// Writes a HumanName as XPN in repetition `rep` of `field`. Returns whether it had a family or
 /// given name to write.
-pub(crate) fn write_xpn(seg: &mut SegmentBuilder, field: usize, rep: usize, name: &HumanName) -> bool {
+pub(crate) fn write_xpn(
+    seg: &mut SegmentBuilder,
+    field: usize,
+    rep: usize,
+    name: &HumanName,
+) -> bool {
     let family = name.family.as_deref().filter(|f| !f.trim().is_empty());
     if family.is_none() && name.given.is_empty() {
         return false;
@@ -274,7 +281,10 @@ pub(crate) fn write_xpn(seg: &mut SegmentBuilder, field: usize, rep: usize, name
 
 /// An XAD repetition as an Address; `None` when empty.
 pub(crate) fn address_from_xad(rep: &Repetition<'_>) -> Option<Address> {
-    let line: Vec<String> = [sub(rep, 1, 1), comp(rep, 2)].into_iter().flatten().collect();
+    let line: Vec<String> = [sub(rep, 1, 1), comp(rep, 2)]
+        .into_iter()
+        .flatten()
+        .collect();
     let (r#use, r#type) = match comp(rep, 7).as_deref() {
         Some("H") => (Some("home"), None),
         Some("B" | "O") => (Some("work"), None),
@@ -341,7 +351,10 @@ pub(crate) fn write_xad(seg: &mut SegmentBuilder, field: usize, rep: usize, addr
 
 /// An XTN repetition as a ContactPoint; `field_use` is the use the field implies (`home` for
 /// PID-13, `work` for PID-14). `None` when it holds no number or address.
-pub(crate) fn contact_from_xtn(rep: &Repetition<'_>, field_use: &'static str) -> Option<ContactPoint> {
+pub(crate) fn contact_from_xtn(
+    rep: &Repetition<'_>,
+    field_use: &'static str,
+) -> Option<ContactPoint> {
     let use_code = comp(rep, 2);
     let equipment = comp(rep, 3);
     let email = comp(rep, 4);
@@ -453,7 +466,10 @@ pub(crate) fn concept_from_cwe(
 
 /// The coding of `concept` to send: the first from `prefer` when given, else the first with a
 /// code.
-pub(crate) fn pick_coding<'c>(concept: &'c CodeableConcept, prefer: Option<&str>) -> Option<&'c Coding> {
+pub(crate) fn pick_coding<'c>(
+    concept: &'c CodeableConcept,
+    prefer: Option<&str>,
+) -> Option<&'c Coding> {
     prefer
         .and_then(|p| concept.coding_for(p).filter(|c| c.code.is_some()))
         .or_else(|| concept.coding.iter().find(|c| c.code.is_some()))
@@ -476,7 +492,11 @@ pub(crate) fn write_cwe(
         if let Some(code) = &c.code {
             seg.set_sub(field, rep, at, 1, code.as_str());
         }
-        if let Some(d) = c.display.as_deref().or(if at == 1 { concept.text.as_deref() } else { None }) {
+        if let Some(d) = c.display.as_deref().or(if at == 1 {
+            concept.text.as_deref()
+        } else {
+            None
+        }) {
             seg.set_sub(field, rep, at + 1, 1, d);
         }
         if let Some(name) = c.system.as_deref().and_then(code_system_name) {
@@ -499,6 +519,9 @@ pub(crate) fn missing_code(at: At, field: usize, name: &str) -> MappingError {
     at.error(
         code::REQUIRED_FIELD_MISSING,
         field,
-        format!("{}-{field} ({name}) needs a coded value; the resource has no coding with a code", at.segment),
+        format!(
+            "{}-{field} ({name}) needs a coded value; the resource has no coding with a code",
+            at.segment
+        ),
     )
 }

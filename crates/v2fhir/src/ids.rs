@@ -64,7 +64,10 @@ pub(crate) fn observation_id(
     if occurrence == 0 {
         hashed("obx-", &[order_number, code, sub_id])
     } else {
-        hashed("obx-", &[order_number, code, sub_id, &occurrence.to_string()])
+        hashed(
+            "obx-",
+            &[order_number, code, sub_id, &occurrence.to_string()],
+        )
     }
 }
 

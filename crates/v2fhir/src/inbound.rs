@@ -20,6 +20,9 @@ use crate::tables::{V2_0203, V3_ACT_CODE, gender_from_v2, patient_class};
 use crate::time::{to_date, to_date_time};
 
 /// What an inbound message asks of the app.
+// One value per message, matched at once by the app: the size of an inline Patient costs
+// nothing there, and boxing would change the shape the app layer is written against.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, PartialEq)]
 pub enum Inbound {
     /// ADT^A01/A03/A04/A08: register or update a patient (and visit).
@@ -246,7 +249,11 @@ pub(crate) fn patient_from_pid(
 ) -> Result<Patient, MappingError> {
     let at = At::new("PID", 1);
     let identifier = cx_identifiers(pid, 3, "patient identifier list", config, at)?;
-    let name: Vec<_> = pid.field(5).repetitions().filter_map(|r| name_from_xpn(&r)).collect();
+    let name: Vec<_> = pid
+        .field(5)
+        .repetitions()
+        .filter_map(|r| name_from_xpn(&r))
+        .collect();
     if name.is_empty() {
         return Err(at.missing(5, "patient name"));
     }
@@ -255,9 +262,11 @@ pub(crate) fn patient_from_pid(
         None => None,
     };
     let gender = match clean(pid.field(8).value()) {
-        Some(g) => Some(fixed_code(
-            gender_from_v2(&g).ok_or_else(|| at.not_in_table(8, "0001", "M, F, O, A, N or U"))?,
-        )),
+        Some(g) => {
+            Some(fixed_code(gender_from_v2(&g).ok_or_else(|| {
+                at.not_in_table(8, "0001", "M, F, O, A, N or U")
+            })?))
+        }
         None => None,
     };
     let address = pid
@@ -299,11 +308,7 @@ pub(crate) fn patient_from_pid(
     })
 }
 
-fn read_adt(
-    msg: &Message<'_>,
-    config: &MappingConfig,
-    event: &str,
-) -> Result<AdtIn, MappingError> {
+fn read_adt(msg: &Message<'_>, config: &MappingConfig, event: &str) -> Result<AdtIn, MappingError> {
     let pid = single_pid(msg)?;
     let patient = patient_from_pid(&pid, config)?;
     let encounter = match msg.segment("PV1") {
@@ -320,7 +325,13 @@ fn read_adt(
 
 fn read_merge(msg: &Message<'_>, config: &MappingConfig) -> Result<MergeIn, MappingError> {
     let pid = single_pid(msg)?;
-    let surviving = cx_identifiers(&pid, 3, "patient identifier list", config, At::new("PID", 1))?;
+    let surviving = cx_identifiers(
+        &pid,
+        3,
+        "patient identifier list",
+        config,
+        At::new("PID", 1),
+    )?;
     let mrg = msg.segment("MRG").ok_or_else(|| {
         At::new("MRG", 1).segment_error(
             code::SEGMENT_SEQUENCE,
@@ -389,7 +400,7 @@ fn encounter_from_pv1(
         .map(|mut v| {
             // A visit number is one by definition; say so when CX.5 does not.
             if v.r#type.is_none() {
-                v.r#type = Some(concept(V2_0203, "VN", Some("Visit number")));
+                v.r#type = Some(concept(V2_0203, "VN", None));
             }
             v
         })

@@ -79,7 +79,11 @@ fn evn(b: &mut MessageBuilder, trigger: &str, h: &Header<'_>) {
 
 /// PID from a Patient, the inverse of the inbound mapping. PID-3 leads with the MRN (CX.4 our
 /// authority, CX.5 `MR`), then the other identifiers; PID-5 needs at least one name.
-fn pid(b: &mut MessageBuilder, config: &MappingConfig, patient: &Patient) -> Result<(), MappingError> {
+fn pid(
+    b: &mut MessageBuilder,
+    config: &MappingConfig,
+    patient: &Patient,
+) -> Result<(), MappingError> {
     let at = At::new("PID", 1);
     let mrn = patient
         .identifier(&config.mrn_system)
@@ -116,7 +120,11 @@ fn pid(b: &mut MessageBuilder, config: &MappingConfig, patient: &Patient) -> Res
     if let Some(d) = &patient.birth_date {
         seg.set(7, &date_to_dtm(d));
     }
-    if let Some(g) = patient.gender.as_ref().and_then(|g| gender_to_v2(g.as_str())) {
+    if let Some(g) = patient
+        .gender
+        .as_ref()
+        .and_then(|g| gender_to_v2(g.as_str()))
+    {
         seg.set(8, g);
     }
     for (i, a) in patient.address.iter().enumerate() {
@@ -227,7 +235,13 @@ pub fn orm_o01(
     let mut b = start(h, config, ("ORM", "O01", "ORM_O01"))?;
     pid(&mut b, config, patient)?;
     let authored = order.authored_on.as_ref().map(|t| t.as_str());
-    let placer = orc(&mut b, config, order.id.as_ref().map(|i| i.as_str()), authored, order.requester.as_ref())?;
+    let placer = orc(
+        &mut b,
+        config,
+        order.id.as_ref().map(|i| i.as_str()),
+        authored,
+        order.requester.as_ref(),
+    )?;
     obr(&mut b, config, &placer, order)?;
     Ok(finish(b))
 }
@@ -246,8 +260,17 @@ pub fn oml_o21(
     let mut b = start(h, config, ("OML", "O21", "OML_O21"))?;
     pid(&mut b, config, patient)?;
     let authored = order.authored_on.as_ref().map(|t| t.as_str());
-    let placer = orc(&mut b, config, order.id.as_ref().map(|i| i.as_str()), authored, order.requester.as_ref())?;
-    let priority = order.priority.as_ref().and_then(|p| priority_to_v2(p.as_str()));
+    let placer = orc(
+        &mut b,
+        config,
+        order.id.as_ref().map(|i| i.as_str()),
+        authored,
+        order.requester.as_ref(),
+    )?;
+    let priority = order
+        .priority
+        .as_ref()
+        .and_then(|p| priority_to_v2(p.as_str()));
     let (start_time, end_time) = match &order.occurrence {
         Some(ServiceRequestOccurrence::DateTime(t)) => (Some(t.as_str()), None),
         Some(ServiceRequestOccurrence::Period(p)) => (
@@ -340,7 +363,13 @@ pub fn rde_o11(
     let mut b = start(h, config, ("RDE", "O11", "RDE_O11"))?;
     pid(&mut b, config, patient)?;
     let authored = rx.authored_on.as_ref().map(|t| t.as_str());
-    orc(&mut b, config, rx.id.as_ref().map(|i| i.as_str()), authored, rx.requester.as_ref())?;
+    orc(
+        &mut b,
+        config,
+        rx.id.as_ref().map(|i| i.as_str()),
+        authored,
+        rx.requester.as_ref(),
+    )?;
     let at = At::new("RXE", 1);
     let dosage = rx
         .dosage_instruction
@@ -411,7 +440,9 @@ pub fn rde_o11(
     let priority = if as_needed {
         Some("PRN")
     } else {
-        rx.priority.as_ref().and_then(|p| priority_to_v2(p.as_str()))
+        rx.priority
+            .as_ref()
+            .and_then(|p| priority_to_v2(p.as_str()))
     };
     if let Some(p) = priority {
         tq1.set(9, p);
@@ -471,10 +502,17 @@ pub fn dft_p03(
     if let Some(t) = &charge.entered_date {
         seg.set(5, &date_time_to_dtm(t.as_str()));
     }
-    let credit = charge.status.as_ref().is_some_and(|s| s.as_str() == "entered-in-error");
+    let credit = charge
+        .status
+        .as_ref()
+        .is_some_and(|s| s.as_str() == "entered-in-error");
     seg.set(6, if credit { "CD" } else { "CG" });
     let cpt = "http://www.ama-assn.org/go/cpt";
-    if !charge.code.as_ref().is_some_and(|c| write_cwe(seg, 7, 1, c, Some(cpt))) {
+    if !charge
+        .code
+        .as_ref()
+        .is_some_and(|c| write_cwe(seg, 7, 1, c, Some(cpt)))
+    {
         return Err(missing_code(at, 7, "transaction code"));
     }
     if let Some(q) = charge.quantity.as_ref().and_then(|q| q.value.as_ref()) {

@@ -6,16 +6,14 @@
 use std::collections::HashMap;
 
 use meridian_fhir::{
-    Code, CodeableConcept, Decimal, DiagnosticReport, DiagnosticReportEffective, FhirDateTime,
-    Id, Identifier, Observation, ObservationEffective, ObservationReferenceRange, ObservationValue,
+    Code, CodeableConcept, Decimal, DiagnosticReport, DiagnosticReportEffective, FhirDateTime, Id,
+    Identifier, Observation, ObservationEffective, ObservationReferenceRange, ObservationValue,
     Quantity, Range, Ratio,
 };
 use meridian_hl7v2::{Message, Segment, unescape};
 
 use crate::MappingConfig;
-use crate::datatypes::{
-    clean, comp, concept, concept_from_cwe, fixed_code, identifier_from_ei,
-};
+use crate::datatypes::{clean, comp, concept, concept_from_cwe, fixed_code, identifier_from_ei};
 use crate::error::{At, MappingError, code};
 use crate::ids::{observation_id, report_id};
 use crate::inbound::{ResultOrder, ResultsIn, cx_identifiers, single_pid};
@@ -31,6 +29,8 @@ struct Order {
     number: String,
     /// OBR-7, the default effective time of its observations.
     effective: Option<FhirDateTime>,
+    /// The category of its observations (`laboratory`, or `imaging` for a radiology section).
+    category: &'static str,
     report: DiagnosticReport,
     observations: Vec<Observation>,
     /// How many observations so far had each (code, sub-id).
@@ -40,9 +40,18 @@ struct Order {
     text_key: Option<(String, String)>,
 }
 
-pub(crate) fn read_oru(msg: &Message<'_>, config: &MappingConfig) -> Result<ResultsIn, MappingError> {
+pub(crate) fn read_oru(
+    msg: &Message<'_>,
+    config: &MappingConfig,
+) -> Result<ResultsIn, MappingError> {
     let pid = single_pid(msg)?;
-    let identifiers = cx_identifiers(&pid, 3, "patient identifier list", config, At::new("PID", 1))?;
+    let identifiers = cx_identifiers(
+        &pid,
+        3,
+        "patient identifier list",
+        config,
+        At::new("PID", 1),
+    )?;
     let delimiters = msg.delimiters();
     let mut orders: Vec<Order> = Vec::new();
     let (mut obr_seq, mut obx_seq) = (0usize, 0usize);
@@ -99,7 +108,8 @@ fn read_obr(seg: &Segment<'_>, at: At, config: &MappingConfig) -> Result<Order, 
             )
         })?;
     let service = seg.field(4).repetition(1);
-    let service_code = comp(&service, 1).ok_or_else(|| at.missing(4, "universal service identifier"))?;
+    let service_code =
+        comp(&service, 1).ok_or_else(|| at.missing(4, "universal service identifier"))?;
     let code = concept_from_cwe(&service, at, 4)?;
     let effective = match clean(seg.field(7).component(1).value()) {
         Some(t) => Some(
@@ -111,19 +121,42 @@ fn read_obr(seg: &Segment<'_>, at: At, config: &MappingConfig) -> Result<Order, 
     let issued = match clean(seg.field(22).component(1).value()) {
         // An instant is exact: without the sender's own offset it is left out rather than
         // guessed; `effective` still says when the result applies.
-        Some(t) => to_instant(&t).map_err(|()| at.bad_type(22, "results report date/time (DTM)"))?,
+        Some(t) => {
+            to_instant(&t).map_err(|()| at.bad_type(22, "results report date/time (DTM)"))?
+        }
         None => None,
     };
-    let status_code = clean(seg.field(25).value()).ok_or_else(|| at.missing(25, "result status"))?;
-    let status = report_status(&status_code).ok_or_else(|| {
-        at.not_in_table(25, "0123", "F, P, C, X, O, I, S, A or R")
-    })?;
+    let status_code =
+        clean(seg.field(25).value()).ok_or_else(|| at.missing(25, "result status"))?;
+    let status = report_status(&status_code)
+        .ok_or_else(|| at.not_in_table(25, "0123", "F, P, C, X, O, I, S, A or R"))?;
     let identifier: Vec<Identifier> = placer.into_iter().chain(filler).collect();
+    // OBR-24 names the diagnostic service section (table 0074); without it the report is a
+    // laboratory one, the common case.
+    let section = clean(seg.field(24).value());
+    let category = match section.as_deref() {
+        None => concept(V2_0074, "LAB", Some("Laboratory")),
+        Some(s) => CodeableConcept {
+            coding: vec![meridian_fhir::Coding {
+                system: Some(V2_0074.to_owned()),
+                code: Some(
+                    Code::parse(s).map_err(|_| at.bad_type(24, "diagnostic service section id"))?,
+                ),
+                ..meridian_fhir::Coding::default()
+            }],
+            ..CodeableConcept::default()
+        },
+    };
+    let observation_category = if section.as_deref().is_some_and(is_imaging_section) {
+        "imaging"
+    } else {
+        "laboratory"
+    };
     let report = DiagnosticReport {
         id: Id::parse(&report_id(&number, &service_code)).ok(),
         identifier,
         status: Some(fixed_code(status)),
-        category: vec![concept(V2_0074, "LAB", Some("Laboratory"))],
+        category: vec![category],
         code,
         effective: effective.clone().map(DiagnosticReportEffective::DateTime),
         issued,
@@ -132,6 +165,7 @@ fn read_obr(seg: &Segment<'_>, at: At, config: &MappingConfig) -> Result<Order, 
     Ok(Order {
         number,
         effective,
+        category: observation_category,
         report,
         observations: Vec::new(),
         seen: HashMap::new(),
@@ -152,11 +186,13 @@ fn read_obx(
     let sub_id = clean(seg.field(4).value()).unwrap_or_default();
     let status_code =
         clean(seg.field(11).value()).ok_or_else(|| at.missing(11, "observation result status"))?;
-    let status = observation_status(&status_code).ok_or_else(|| {
-        at.not_in_table(11, "0085", "F, P, C, X, D, W, R, S, A, U, N, I or O")
-    })?;
+    let status = observation_status(&status_code)
+        .ok_or_else(|| at.not_in_table(11, "0085", "F, P, C, X, D, W, R, S, A, U, N, I or O"))?;
     let value_type = clean(seg.field(2).value());
-    let has_value = seg.field(5).repetitions().any(|r| clean(unescape(r.raw(), delimiters)).is_some());
+    let has_value = seg
+        .field(5)
+        .repetitions()
+        .any(|r| clean(unescape(r.raw(), delimiters)).is_some());
     let unit = units(seg);
     let value = if has_value {
         let value_type = value_type.ok_or_else(|| at.missing(2, "value type"))?;
@@ -188,7 +224,9 @@ fn read_obx(
         })?,
     };
     let interpretation = flags(seg, at)?;
-    let reference_range = reference_range(seg, delimiters, &unit).into_iter().collect();
+    let reference_range = reference_range(seg, delimiters, &unit)
+        .into_iter()
+        .collect();
     let occurrence = {
         let n = order.seen.entry(key.clone()).or_insert(0);
         *n += 1;
@@ -196,9 +234,23 @@ fn read_obx(
     };
     order.text_key = matches!(value, Some(ObservationValue::String(_))).then_some(key);
     order.observations.push(Observation {
-        id: Id::parse(&observation_id(&order.number, &code_key, &sub_id, occurrence)).ok(),
+        id: Id::parse(&observation_id(
+            &order.number,
+            &code_key,
+            &sub_id,
+            occurrence,
+        ))
+        .ok(),
         status: Some(fixed_code(status)),
-        category: vec![concept(OBSERVATION_CATEGORY, "laboratory", Some("Laboratory"))],
+        category: vec![concept(
+            OBSERVATION_CATEGORY,
+            order.category,
+            Some(if order.category == "imaging" {
+                "Imaging"
+            } else {
+                "Laboratory"
+            }),
+        )],
         code,
         effective: Some(ObservationEffective::DateTime(effective)),
         value,
@@ -207,6 +259,14 @@ fn read_obx(
         ..Observation::default()
     });
     Ok(())
+}
+
+/// Table 0074 sections whose results are images' findings rather than laboratory values.
+fn is_imaging_section(code: &str) -> bool {
+    matches!(
+        code,
+        "RAD" | "RX" | "CT" | "NMR" | "NMS" | "RUS" | "VUS" | "OUS" | "CUS" | "XRC"
+    )
 }
 
 /// OBX-6 as a Quantity without value: `unit` is the text (else the code); `system` and `code`
@@ -218,7 +278,11 @@ fn units(seg: &Segment<'_>) -> Quantity {
     Quantity {
         unit: comp(&rep, 2).or_else(|| code.clone()),
         system: ucum.then(|| meridian_domain::measure::UCUM.to_owned()),
-        code: if ucum { code.as_deref().and_then(|c| Code::parse(c).ok()) } else { None },
+        code: if ucum {
+            code.as_deref().and_then(|c| Code::parse(c).ok())
+        } else {
+            None
+        },
         ..Quantity::default()
     }
 }
@@ -279,7 +343,10 @@ fn read_value(
     Ok(match value_type {
         "NM" => {
             let text = clean(first.component(1).subcomponent_value(1)).unwrap_or_default();
-            ObservationValue::Quantity(quantity(decimal(&text).ok_or_else(|| not_a("number (NM)"))?, unit))
+            ObservationValue::Quantity(quantity(
+                decimal(&text).ok_or_else(|| not_a("number (NM)"))?,
+                unit,
+            ))
         }
         "SN" => structured_numeric(&first, unit).ok_or_else(|| not_a("structured numeric (SN)"))?,
         "ST" | "TX" | "FT" => {
@@ -310,7 +377,10 @@ fn read_value(
 }
 
 /// SN: comparator ^ num1 ^ separator/suffix ^ num2.
-fn structured_numeric(rep: &meridian_hl7v2::Repetition<'_>, unit: &Quantity) -> Option<ObservationValue> {
+fn structured_numeric(
+    rep: &meridian_hl7v2::Repetition<'_>,
+    unit: &Quantity,
+) -> Option<ObservationValue> {
     let comparator = comp(rep, 1);
     let num1 = comp(rep, 2);
     let separator = comp(rep, 3);
@@ -338,11 +408,13 @@ fn structured_numeric(rep: &meridian_hl7v2::Repetition<'_>, unit: &Quantity) -> 
                 ..Ratio::default()
             })))
         }
-        (Some("-"), Some(n2)) if comparator.is_none() => Some(ObservationValue::Range(Box::new(Range {
-            low: Some(quantity(decimal(&num1?)?, unit)),
-            high: Some(quantity(decimal(&n2)?, unit)),
-            ..Range::default()
-        }))),
+        (Some("-"), Some(n2)) if comparator.is_none() => {
+            Some(ObservationValue::Range(Box::new(Range {
+                low: Some(quantity(decimal(&num1?)?, unit)),
+                high: Some(quantity(decimal(&n2)?, unit)),
+                ..Range::default()
+            })))
+        }
         // `^2^+` is the categorical "2+" (a urine dipstick grade, say): it is text, not a number.
         (Some("+"), None) if comparator.is_none() => {
             let n = num1?;
@@ -362,7 +434,8 @@ fn reference_range(
 ) -> Option<ObservationReferenceRange> {
     let text = clean(unescape(seg.field(7).raw(), delimiters))?;
     let bound = |n: &str| decimal(n).map(|d| quantity(d, unit));
-    let (low, high) = if let Some(rest) = text.strip_prefix("<=").or_else(|| text.strip_prefix('<')) {
+    let (low, high) = if let Some(rest) = text.strip_prefix("<=").or_else(|| text.strip_prefix('<'))
+    {
         (None, bound(rest))
     } else if let Some(rest) = text.strip_prefix(">=").or_else(|| text.strip_prefix('>')) {
         (bound(rest), None)
@@ -400,7 +473,11 @@ fn flags(seg: &Segment<'_>, at: At) -> Result<Vec<CodeableConcept>, MappingError
         let (code, display) = interpretation(&flag)
             .and_then(|d| Some((Code::parse(&flag).ok()?, d)))
             .ok_or_else(|| {
-                at.not_in_table(8, "0078", "L, H, LL, HH, N, A, AA, <, >, S, R, I, POS, NEG, ...")
+                at.not_in_table(
+                    8,
+                    "0078",
+                    "L, H, LL, HH, N, A, AA, <, >, S, R, I, POS, NEG, ...",
+                )
             })?;
         out.push(CodeableConcept {
             coding: vec![meridian_fhir::Coding {

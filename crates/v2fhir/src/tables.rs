@@ -227,11 +227,20 @@ mod tests {
     #[test]
     fn code_systems_both_ways() {
         assert_eq!(code_system_uri("LN"), "http://loinc.org");
-        assert_eq!(code_system_uri("HL70078"), "http://terminology.hl7.org/CodeSystem/v2-0078");
+        assert_eq!(
+            code_system_uri("HL70078"),
+            "http://terminology.hl7.org/CodeSystem/v2-0078"
+        );
         assert_eq!(code_system_uri("L"), "urn:meridian:v2:codesystem:l");
-        assert_eq!(code_system_uri("99Lab X"), "urn:meridian:v2:codesystem:99lab-x");
+        assert_eq!(
+            code_system_uri("99Lab X"),
+            "urn:meridian:v2:codesystem:99lab-x"
+        );
         for name in ["LN", "SCT", "UCUM", "RXNORM", "HL70162", "L", "99LAB"] {
-            assert_eq!(code_system_name(&code_system_uri(name)).as_deref(), Some(name));
+            assert_eq!(
+                code_system_name(&code_system_uri(name)).as_deref(),
+                Some(name)
+            );
         }
         assert_eq!(code_system_name("https://example.org/codes"), None);
     }

@@ -85,9 +85,7 @@ pub(crate) fn date_time_to_dtm(text: &str) -> String {
         return text.replace('-', "");
     };
     let mut out = date.replace('-', "");
-    let zone_at = time
-        .find(['Z', '+', '-'])
-        .unwrap_or(time.len());
+    let zone_at = time.find(['Z', '+', '-']).unwrap_or(time.len());
     let (clock, zone) = time.split_at(zone_at);
     let (hms, fraction) = clock.split_once('.').unwrap_or((clock, ""));
     out.push_str(&hms.replace(':', ""));
@@ -115,17 +113,40 @@ mod tests {
 
     #[test]
     fn dtm_to_fhir() {
-        assert_eq!(dt("20261130101500", 60).as_deref(), Some("2026-11-30T10:15:00+01:00"));
-        assert_eq!(dt("20261130101500-0500", 60).as_deref(), Some("2026-11-30T10:15:00-05:00"));
-        assert_eq!(dt("202611301015", 0).as_deref(), Some("2026-11-30T10:15:00Z"));
-        assert_eq!(dt("2026113010", 330).as_deref(), Some("2026-11-30T10:00:00+05:30"));
+        assert_eq!(
+            dt("20261130101500", 60).as_deref(),
+            Some("2026-11-30T10:15:00+01:00")
+        );
+        assert_eq!(
+            dt("20261130101500-0500", 60).as_deref(),
+            Some("2026-11-30T10:15:00-05:00")
+        );
+        assert_eq!(
+            dt("202611301015", 0).as_deref(),
+            Some("2026-11-30T10:15:00Z")
+        );
+        assert_eq!(
+            dt("2026113010", 330).as_deref(),
+            Some("2026-11-30T10:00:00+05:30")
+        );
         assert_eq!(dt("20261130", 60).as_deref(), Some("2026-11-30"));
         assert_eq!(dt("202611", 60).as_deref(), Some("2026-11"));
-        assert_eq!(dt("20261130101500.25+0000", 60).as_deref(), Some("2026-11-30T10:15:00.25Z"));
+        assert_eq!(
+            dt("20261130101500.25+0000", 60).as_deref(),
+            Some("2026-11-30T10:15:00.25Z")
+        );
         assert_eq!(dt("20261131", 0), None);
         assert_eq!(dt("yesterday", 0), None);
-        assert_eq!(to_date("198003150830").map(|d| d.as_str().to_owned()).as_deref(), Some("1980-03-15"));
-        assert_eq!(to_date("1980").map(|d| d.as_str().to_owned()).as_deref(), Some("1980"));
+        assert_eq!(
+            to_date("198003150830")
+                .map(|d| d.as_str().to_owned())
+                .as_deref(),
+            Some("1980-03-15")
+        );
+        assert_eq!(
+            to_date("1980").map(|d| d.as_str().to_owned()).as_deref(),
+            Some("1980")
+        );
     }
 
     #[test]
@@ -140,9 +161,18 @@ mod tests {
 
     #[test]
     fn fhir_to_dtm() {
-        assert_eq!(date_time_to_dtm("2026-11-30T10:15:00+01:00"), "20261130101500+0100");
-        assert_eq!(date_time_to_dtm("2026-11-30T10:15:00.123456Z"), "20261130101500.1234+0000");
-        assert_eq!(date_time_to_dtm("2026-11-30T10:15:00.500-05:00"), "20261130101500.5-0500");
+        assert_eq!(
+            date_time_to_dtm("2026-11-30T10:15:00+01:00"),
+            "20261130101500+0100"
+        );
+        assert_eq!(
+            date_time_to_dtm("2026-11-30T10:15:00.123456Z"),
+            "20261130101500.1234+0000"
+        );
+        assert_eq!(
+            date_time_to_dtm("2026-11-30T10:15:00.500-05:00"),
+            "20261130101500.5-0500"
+        );
         assert_eq!(date_time_to_dtm("2026-11"), "202611");
         let d = FhirDate::parse("1980-03-15").ok();
         assert_eq!(d.as_ref().map(date_to_dtm).as_deref(), Some("19800315"));

@@ -166,3 +166,73 @@ MRG|{dup_mrn}^^^MERIDIAN^MR"
     let merged = found.iter().find(|p| p.id == dup);
     assert!(merged.is_none_or(|p| p.merged_into.as_deref() == Some(keep.as_str())), "the duplicate points at the survivor");
 }
+
+fn route(name: &str, port: u16, order_message: &str) -> meridian_app::Hl7Route {
+    meridian_app::Hl7Route {
+        name: name.into(),
+        addr: format!("127.0.0.1:{port}"),
+        subscribe: vec!["orders".into(), "patients".into(), "merges".into()],
+        order_message: order_message.into(),
+        receiving_application: "LAB".into(),
+        receiving_facility: "CITYLAB".into(),
+        local_authority: "MERIDIAN".into(),
+        sending_application: "MERIDIAN".into(),
+        sending_facility: "GOODHEALTH".into(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_go_out_as_oml_and_orm_and_the_peer_accepts_them_after_strict_validation() {
+    use meridian_mllp::test_support::Peer;
+    let w = world().await;
+    let peer = Peer::start("validate");
+    w.app.configure_hl7_routes(&w.admin, &[route("LAB", peer.port, "OML^O21"), route("OLDLAB", peer.port, "ORM^O01")]).await.expect("routes");
+    let p = w.patient("Order", "Olga", "1966-06-06").await;
+    let doc = w.staff("dr.order", "physician").await;
+    w.app.assign_care(&w.admin, "dr.order", &p, "attending").await.expect("care");
+    let order = w
+        .app
+        .place_order(&doc, &meridian_api::PlaceOrder { patient_id: p.clone(), loinc: "24331-1".into(), display: "Lipid panel".into(), priority: "routine".into() })
+        .await
+        .expect("order");
+    assert_eq!(w.app.orders(&doc, &p).await.expect("orders")[0].id, order.id);
+
+    let status = w.app.sync_status(&doc).await.expect("status");
+    assert!(status.hl7_pending >= 4, "registration (A04) and the order, for two routes: {status:?}");
+    for name in ["LAB", "OLDLAB"] {
+        let mut client = meridian_mllp::Client::new(format!("127.0.0.1:{}", peer.port), meridian_mllp::Timeouts::default());
+        let report = w.app.forward_hl7(name, &mut client).await.expect("forward");
+        assert_eq!((report.accepted, report.refused, report.remaining), (2, 0, 0), "{name}: {report:?}");
+    }
+    let seen = peer.received();
+    let types: Vec<&str> = seen.iter().map(|e| e.message_type.as_str()).collect();
+    assert!(types.contains(&"OML^O21^OML_O21") && types.contains(&"ORM^O01^ORM_O01") && types.contains(&"ADT^A04^ADT_A01"), "{types:?}");
+    for e in &seen {
+        assert!(e.valid, "{} fails hl7apy strict validation: {:?}", e.message_type, e.error);
+    }
+    assert_eq!(w.app.sync_status(&doc).await.expect("status").hl7_pending, 0);
+    let log = w.app.interface_log(&w.admin, 50).await.expect("log");
+    assert!(log.iter().filter(|m| m.direction == "out").all(|m| m.ack_code.as_deref() == Some("AA")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_is_down_keeps_the_queue_in_order_until_it_returns() {
+    use meridian_mllp::test_support::Peer;
+    let w = world().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    w.app.configure_hl7_routes(&w.admin, &[route("LAB", port, "OML^O21")]).await.expect("routes");
+    let _p = w.patient("Queue", "Quinn", "1980-08-08").await;
+    let mut client = meridian_mllp::Client::new(format!("127.0.0.1:{port}"), meridian_mllp::Timeouts::default());
+    let report = w.app.forward_hl7("LAB", &mut client).await.expect("forward");
+    assert_eq!((report.accepted, report.remaining), (0, 1));
+    let log = w.app.interface_log(&w.admin, 10).await.expect("log");
+    assert!(log[0].last_error.as_deref().is_some_and(|e| e.contains("connect")), "{:?}", log[0]);
+
+    // The peer comes up on another port: the same queued message goes, once.
+    let peer = Peer::start("ack");
+    w.app.configure_hl7_routes(&w.admin, &[route("LAB", peer.port, "OML^O21")]).await.expect("routes");
+    let mut client = meridian_mllp::Client::new(format!("127.0.0.1:{}", peer.port), meridian_mllp::Timeouts::default());
+    let report = w.app.forward_hl7("LAB", &mut client).await.expect("forward");
+    assert_eq!((report.accepted, report.remaining), (1, 0));
+    assert_eq!(peer.received().len(), 1);
+}

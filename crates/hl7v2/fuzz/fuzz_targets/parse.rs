@@ -14,7 +14,14 @@ fn walk(m: &Message<'_>) -> usize {
     let mut n = m.text().len() + m.control_id().len() + m.version().len();
     let t = m.message_type();
     n += t.code.len() + t.trigger.len() + t.structure.map_or(0, str::len);
-    for path in ["MSH-9.2", "PID-5.1", "PID-3[2].1", "OBX(2)-5", "PID-5.1.1", "MSH-2"] {
+    for path in [
+        "MSH-9.2",
+        "PID-5.1",
+        "PID-3[2].1",
+        "OBX(2)-5",
+        "PID-5.1.1",
+        "MSH-2",
+    ] {
         n += m.get(path).map_or(0, |v| v.len());
     }
     for seg in m.segments() {
@@ -55,13 +62,8 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(again) = again {
             std::hint::black_box(walk(&again.message));
         }
-        let _ = meridian_hl7v2::ack(
-            &parsed.message,
-            &HEADER,
-            meridian_hl7v2::AckCode::AE,
-            &[],
-        )
-        .encode();
+        let _ = meridian_hl7v2::ack(&parsed.message, &HEADER, meridian_hl7v2::AckCode::AE, &[])
+            .encode();
     }
     let error = ErrorDetail {
         code: Hl7ErrorCode::ApplicationInternalError,

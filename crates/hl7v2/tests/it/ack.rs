@@ -88,10 +88,9 @@ fn several_errors_of_each_severity_round_trip() {
 
 #[test]
 fn before_v25_errors_go_to_err1_and_msa3() {
-    let original = strict(
-        b"MSH|^~\\&|OLD|FAC|MERIDIAN|CLINIC|20240312||ORM^O01|ORD1|P|2.3\rPID|1||X\r",
-    )
-    .message;
+    let original =
+        strict(b"MSH|^~\\&|OLD|FAC|MERIDIAN|CLINIC|20240312||ORM^O01|ORD1|P|2.3\rPID|1||X\r")
+            .message;
     let text = ack(&original, &HEADER, AckCode::AR, &[missing_pid3()]).encode();
     assert!(
         text.ends_with(
@@ -115,7 +114,10 @@ fn before_v25_errors_go_to_err1_and_msa3() {
             component: None
         })
     );
-    assert_eq!(e.message, "Required field missing", "ELD carries the code's text only");
+    assert_eq!(
+        e.message, "Required field missing",
+        "ELD carries the code's text only"
+    );
 }
 
 #[test]
@@ -123,12 +125,22 @@ fn old_err1_repetitions_each_become_an_error() {
     let text = "MSH|^~\\&|A|B|C|D|20240101||ACK^A01|X1|P|2.4\rMSA|AE|ORIG1\rERR|PID^1^3^101&Required field missing&HL70357~PV1^1^2^103&Table value not found\r";
     let read = read_ack(&strict(text.as_bytes()).message).expect("read");
     let codes: Vec<Hl7ErrorCode> = read.errors.iter().map(|e| e.code).collect();
-    assert_eq!(codes, [Hl7ErrorCode::RequiredFieldMissing, Hl7ErrorCode::TableValueNotFound]);
+    assert_eq!(
+        codes,
+        [
+            Hl7ErrorCode::RequiredFieldMissing,
+            Hl7ErrorCode::TableValueNotFound
+        ]
+    );
 }
 
 #[test]
 fn enhanced_mode_codes_are_read_as_their_original_mode_equivalents() {
-    for (msa1, code) in [("CA", AckCode::AA), ("CE", AckCode::AE), ("CR", AckCode::AR)] {
+    for (msa1, code) in [
+        ("CA", AckCode::AA),
+        ("CE", AckCode::AE),
+        ("CR", AckCode::AR),
+    ] {
         let text = format!("MSH|^~\\&|A|B|C|D|20240101||ACK|X1|P|2.5.1\rMSA|{msa1}|ORIG1\r");
         let read = read_ack(&strict(text.as_bytes()).message).expect("read");
         assert_eq!((read.code, read.enhanced_mode), (code, true), "{msa1}");
@@ -147,12 +159,14 @@ fn read_ack_refuses_non_acks_and_unknown_codes() {
 
 #[test]
 fn acks_use_the_original_delimiters() {
-    let original = strict(
-        b"MSH#$*!@#LAB#HOSP#MERIDIAN#CLINIC#20240101##ORU$R01$ORU_R01#C!F!1#P#2.5.1\r",
-    )
-    .message;
+    let original =
+        strict(b"MSH#$*!@#LAB#HOSP#MERIDIAN#CLINIC#20240101##ORU$R01$ORU_R01#C!F!1#P#2.5.1\r")
+            .message;
     let text = ack(&original, &HEADER, AckCode::AA, &[]).encode();
-    assert!(text.starts_with("MSH#$*!@#MERIDIAN#CLINIC#LAB#HOSP#"), "{text:?}");
+    assert!(
+        text.starts_with("MSH#$*!@#MERIDIAN#CLINIC#LAB#HOSP#"),
+        "{text:?}"
+    );
     let read = read_ack(&strict(text.as_bytes()).message).expect("read");
     assert_eq!(read.acknowledged_control_id, "C#1");
 }
@@ -175,7 +189,10 @@ fn reject_unparseable_salvages_a_plain_control_id_and_sender() {
          ERR|^^^207&Application internal error&HL70357\r"
     );
     let read = read_ack(&strict(text.as_bytes()).message).expect("read");
-    assert_eq!((read.code, read.acknowledged_control_id.as_str()), (AckCode::AR, "CTRL-77.a"));
+    assert_eq!(
+        (read.code, read.acknowledged_control_id.as_str()),
+        (AckCode::AR, "CTRL-77.a")
+    );
     assert!(!text.contains("SECRET"));
 }
 
@@ -216,11 +233,19 @@ fn reject_unparseable_of_garbage_is_a_minimal_v251_reject_with_no_control_id() {
 fn table_0357_codes_and_texts() {
     assert_eq!(Hl7ErrorCode::MessageAccepted.code(), Some(0));
     assert_eq!(Hl7ErrorCode::ApplicationInternalError.code(), Some(207));
-    assert_eq!(Hl7ErrorCode::from_code(203), Hl7ErrorCode::UnsupportedVersionId);
+    assert_eq!(
+        Hl7ErrorCode::from_code(203),
+        Hl7ErrorCode::UnsupportedVersionId
+    );
     assert_eq!(Hl7ErrorCode::from_code(104), Hl7ErrorCode::Other(104));
     assert_eq!(Hl7ErrorCode::Unspecified.code(), None);
-    assert_eq!(Hl7ErrorCode::DuplicateKeyIdentifier.to_string(), "205 (Duplicate key identifier)");
-    for n in [0u16, 100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207] {
+    assert_eq!(
+        Hl7ErrorCode::DuplicateKeyIdentifier.to_string(),
+        "205 (Duplicate key identifier)"
+    );
+    for n in [
+        0u16, 100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207,
+    ] {
         let code = Hl7ErrorCode::from_code(n);
         assert_eq!(code.code(), Some(n));
         assert!(!code.text().is_empty());

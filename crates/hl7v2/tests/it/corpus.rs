@@ -53,51 +53,164 @@ fn expectations() -> Vec<(&'static str, ParseErrorKind, Lenient)> {
     use ParseErrorKind as K;
     let bad = |p| K::BadDelimiters(p);
     vec![
-        ("alphanumeric_delimiter.hl7", bad(DelimiterProblem::NotAllowed), Fails(bad(DelimiterProblem::NotAllowed))),
-        ("ascii_declared_non_ascii_bytes.hl7", K::CharsetMismatch, Diagnoses(vec![D::CharsetMismatch])),
-        ("bad_escape_odd_hex.hl7", K::BadEscape, Diagnoses(vec![D::BadEscape])),
-        ("bad_escape_unknown.hl7", K::BadEscape, Diagnoses(vec![D::BadEscape])),
-        ("bad_escape_unterminated.hl7", K::BadEscape, Diagnoses(vec![D::BadEscape])),
+        (
+            "alphanumeric_delimiter.hl7",
+            bad(DelimiterProblem::NotAllowed),
+            Fails(bad(DelimiterProblem::NotAllowed)),
+        ),
+        (
+            "ascii_declared_non_ascii_bytes.hl7",
+            K::CharsetMismatch,
+            Diagnoses(vec![D::CharsetMismatch]),
+        ),
+        (
+            "bad_escape_odd_hex.hl7",
+            K::BadEscape,
+            Diagnoses(vec![D::BadEscape]),
+        ),
+        (
+            "bad_escape_unknown.hl7",
+            K::BadEscape,
+            Diagnoses(vec![D::BadEscape]),
+        ),
+        (
+            "bad_escape_unterminated.hl7",
+            K::BadEscape,
+            Diagnoses(vec![D::BadEscape]),
+        ),
         ("binary_garbage.bin", K::MissingMsh, Fails(K::MissingMsh)),
-        ("blank_line.hl7", K::BlankLine, Diagnoses(vec![D::BlankLine])),
-        ("blank_line_with_spaces.hl7", K::BlankLine, Diagnoses(vec![D::BlankLine])),
-        ("control_byte_in_segment.hl7", K::BinaryData, Diagnoses(vec![D::BinaryData])),
-        ("duplicate_delimiters.hl7", bad(DelimiterProblem::Duplicate), Fails(bad(DelimiterProblem::Duplicate))),
+        (
+            "blank_line.hl7",
+            K::BlankLine,
+            Diagnoses(vec![D::BlankLine]),
+        ),
+        (
+            "blank_line_with_spaces.hl7",
+            K::BlankLine,
+            Diagnoses(vec![D::BlankLine]),
+        ),
+        (
+            "control_byte_in_segment.hl7",
+            K::BinaryData,
+            Diagnoses(vec![D::BinaryData]),
+        ),
+        (
+            "duplicate_delimiters.hl7",
+            bad(DelimiterProblem::Duplicate),
+            Fails(bad(DelimiterProblem::Duplicate)),
+        ),
         ("empty.hl7", K::Empty, Fails(K::Empty)),
-        ("field_separator_is_component.hl7", bad(DelimiterProblem::TooShort), Fails(bad(DelimiterProblem::TooShort))),
-        ("invalid_utf8.hl7", K::InvalidUtf8 { offset: 120 }, Diagnoses(vec![D::InvalidUtf8 { offset: 120 }])),
-        ("invalid_utf8_no_msh18.hl7", K::InvalidUtf8 { offset: 101 }, Diagnoses(vec![D::InvalidUtf8 { offset: 101 }])),
-        ("leading_line_break.hl7", K::BlankLine, Diagnoses(vec![D::BlankLine])),
-        ("lowercase_segment_id.hl7", K::BadSegmentId, Diagnoses(vec![D::BadSegmentId])),
-        ("missing_control_id.hl7", K::MissingControlId, Diagnoses(vec![D::MissingControlId])),
-        ("missing_message_type.hl7", K::MissingMessageType, Diagnoses(vec![D::MissingMessageType])),
-        ("missing_version.hl7", K::MissingVersion, Diagnoses(vec![D::MissingVersion])),
+        (
+            "field_separator_is_component.hl7",
+            bad(DelimiterProblem::TooShort),
+            Fails(bad(DelimiterProblem::TooShort)),
+        ),
+        (
+            "invalid_utf8.hl7",
+            K::InvalidUtf8 { offset: 120 },
+            Diagnoses(vec![D::InvalidUtf8 { offset: 120 }]),
+        ),
+        (
+            "invalid_utf8_no_msh18.hl7",
+            K::InvalidUtf8 { offset: 101 },
+            Diagnoses(vec![D::InvalidUtf8 { offset: 101 }]),
+        ),
+        (
+            "leading_line_break.hl7",
+            K::BlankLine,
+            Diagnoses(vec![D::BlankLine]),
+        ),
+        (
+            "lowercase_segment_id.hl7",
+            K::BadSegmentId,
+            Diagnoses(vec![D::BadSegmentId]),
+        ),
+        (
+            "missing_control_id.hl7",
+            K::MissingControlId,
+            Diagnoses(vec![D::MissingControlId]),
+        ),
+        (
+            "missing_message_type.hl7",
+            K::MissingMessageType,
+            Diagnoses(vec![D::MissingMessageType]),
+        ),
+        (
+            "missing_version.hl7",
+            K::MissingVersion,
+            Diagnoses(vec![D::MissingVersion]),
+        ),
         ("mllp_framed.hl7", K::MissingMsh, Fails(K::MissingMsh)),
         (
             "msh_then_binary_garbage.bin",
             K::InvalidUtf8 { offset: 120 },
             // The random bytes hold a line break, so a second "segment" of garbage follows.
-            Diagnoses(vec![D::InvalidUtf8 { offset: 120 }, D::BinaryData, D::BinaryData, D::BadSegmentId]),
+            Diagnoses(vec![
+                D::InvalidUtf8 { offset: 120 },
+                D::BinaryData,
+                D::BinaryData,
+                D::BadSegmentId,
+            ]),
         ),
         ("no_msh.hl7", K::MissingMsh, Fails(K::MissingMsh)),
-        ("non_ascii_delimiter.hl7", bad(DelimiterProblem::NotAllowed), Fails(bad(DelimiterProblem::NotAllowed))),
-        ("nul_in_field.hl7", K::BinaryData, Diagnoses(vec![D::BinaryData])),
+        (
+            "non_ascii_delimiter.hl7",
+            bad(DelimiterProblem::NotAllowed),
+            Fails(bad(DelimiterProblem::NotAllowed)),
+        ),
+        (
+            "nul_in_field.hl7",
+            K::BinaryData,
+            Diagnoses(vec![D::BinaryData]),
+        ),
         ("only_line_breaks.hl7", K::Empty, Fails(K::Empty)),
-        ("segment_id_too_long.hl7", K::BadSegmentId, Diagnoses(vec![D::BadSegmentId])),
-        ("space_delimiter.hl7", bad(DelimiterProblem::NotAllowed), Fails(bad(DelimiterProblem::NotAllowed))),
-        ("too_many_encoding_chars.hl7", bad(DelimiterProblem::TooLong), Fails(bad(DelimiterProblem::TooLong))),
-        ("truncated_after_msh1.hl7", bad(DelimiterProblem::TooShort), Fails(bad(DelimiterProblem::TooShort))),
+        (
+            "segment_id_too_long.hl7",
+            K::BadSegmentId,
+            Diagnoses(vec![D::BadSegmentId]),
+        ),
+        (
+            "space_delimiter.hl7",
+            bad(DelimiterProblem::NotAllowed),
+            Fails(bad(DelimiterProblem::NotAllowed)),
+        ),
+        (
+            "too_many_encoding_chars.hl7",
+            bad(DelimiterProblem::TooLong),
+            Fails(bad(DelimiterProblem::TooLong)),
+        ),
+        (
+            "truncated_after_msh1.hl7",
+            bad(DelimiterProblem::TooShort),
+            Fails(bad(DelimiterProblem::TooShort)),
+        ),
         (
             "truncated_header.hl7",
             K::MissingMessageType,
-            Diagnoses(vec![D::MissingMessageType, D::MissingControlId, D::MissingVersion]),
+            Diagnoses(vec![
+                D::MissingMessageType,
+                D::MissingControlId,
+                D::MissingVersion,
+            ]),
         ),
-        ("truncated_in_msh2.hl7", bad(DelimiterProblem::TooShort), Fails(bad(DelimiterProblem::TooShort))),
-        ("unescaped_line_break.hl7", K::BadSegmentId, Diagnoses(vec![D::BadSegmentId])),
+        (
+            "truncated_in_msh2.hl7",
+            bad(DelimiterProblem::TooShort),
+            Fails(bad(DelimiterProblem::TooShort)),
+        ),
+        (
+            "unescaped_line_break.hl7",
+            K::BadSegmentId,
+            Diagnoses(vec![D::BadSegmentId]),
+        ),
         (
             "unknown_charset.hl7",
-            K::UnknownCharset { name: "ISO IR87".into() },
-            Diagnoses(vec![D::UnknownCharset { name: "ISO IR87".into() }]),
+            K::UnknownCharset {
+                name: "ISO IR87".into(),
+            },
+            Diagnoses(vec![D::UnknownCharset {
+                name: "ISO IR87".into(),
+            }]),
         ),
     ]
 }
@@ -137,7 +250,8 @@ fn every_malformed_input_fails_strictly_with_its_kind_and_degrades_leniently_as_
         match (parse(bytes, &ParseOptions::lenient()), lenient_outcome) {
             (Err(e), Lenient::Fails(kind)) => assert_eq!(e.kind(), &kind, "{name}"),
             (Ok(p), Lenient::Diagnoses(kinds)) => {
-                let got: Vec<DiagnosticKind> = p.diagnostics.iter().map(|d| d.kind.clone()).collect();
+                let got: Vec<DiagnosticKind> =
+                    p.diagnostics.iter().map(|d| d.kind.clone()).collect();
                 assert_eq!(got, kinds, "{name}: lenient diagnostics");
                 walk(&p.message);
             }
@@ -158,12 +272,21 @@ fn errors_and_diagnostics_never_show_field_contents() {
     for (name, bytes) in corpus("err") {
         for mode in [Mode::Strict, Mode::Lenient] {
             let text = outcome(&bytes, mode);
-            let debug = match parse(&bytes, &ParseOptions { mode, ..Default::default() }) {
+            let debug = match parse(
+                &bytes,
+                &ParseOptions {
+                    mode,
+                    ..Default::default()
+                },
+            ) {
                 Err(e) => format!("{e:?}"),
                 Ok(p) => format!("{:?} {:?}", p.diagnostics, p.message),
             };
             for shown in [&text, &debug] {
-                assert!(!shown.contains("SECRET"), "{name} ({mode:?}) shows data: {shown}");
+                assert!(
+                    !shown.contains("SECRET"),
+                    "{name} ({mode:?}) shows data: {shown}"
+                );
             }
         }
     }
@@ -174,12 +297,16 @@ fn strict_error_positions_name_segment_and_field() {
     let bytes = std::fs::read(crate::data_dir("err").join("nul_in_field.hl7")).expect("read");
     let err = parse(&bytes, &ParseOptions::strict()).expect_err("binary");
     let at = err.position().expect("position");
-    assert_eq!((at.segment_index, at.segment_id.as_str(), at.field), (1, "PID", Some(5)));
+    assert_eq!(
+        (at.segment_index, at.segment_id.as_str(), at.field),
+        (1, "PID", Some(5))
+    );
     assert_eq!(
         err.to_string(),
         "binary data (NUL or a control byte other than CR, LF, TAB); binary payloads must be Base64 or hex (`\\X..\\`) encoded (at segment 1 (PID), field 5)"
     );
-    let bytes = std::fs::read(crate::data_dir("err").join("unescaped_line_break.hl7")).expect("read");
+    let bytes =
+        std::fs::read(crate::data_dir("err").join("unescaped_line_break.hl7")).expect("read");
     let err = parse(&bytes, &ParseOptions::strict()).expect_err("bad id");
     let at = err.position().expect("position");
     assert_eq!((at.segment_index, at.segment_id.as_str()), (3, "???"));
@@ -226,7 +353,13 @@ fn a_message_one_byte_over_max_bytes_is_refused_unread() {
     let mut over = at_limit.to_vec();
     over.push(b'\r');
     let err = parse(&over, &options).expect_err("over the limit");
-    assert_eq!(err.kind(), &ParseErrorKind::TooLarge { size: limit + 1, limit });
+    assert_eq!(
+        err.kind(),
+        &ParseErrorKind::TooLarge {
+            size: limit + 1,
+            limit
+        }
+    );
 
     // And at the default limit.
     let mut huge = big_message(DEFAULT_MAX_BYTES);
@@ -300,7 +433,8 @@ fn exercise(m: &Message<'_>) -> usize {
     let text = MessageBuilder::from_message(m).encode();
     n += text.len();
     // Whatever a lenient parse accepted, re-encoded, is accepted again.
-    let again = parse(text.as_bytes(), &ParseOptions::lenient()).expect("re-encoded message parses");
+    let again =
+        parse(text.as_bytes(), &ParseOptions::lenient()).expect("re-encoded message parses");
     n += walk(&again.message);
     n
 }
@@ -333,8 +467,16 @@ fn twenty_thousand_mutated_messages_never_panic() {
         }
     }
     // The loop must reach both outcomes to mean anything.
-    assert!(accepted[0] > 1000 && accepted[0] < 19_000, "strict accepted {}", accepted[0]);
-    assert!(accepted[1] > accepted[0], "lenient accepted {}", accepted[1]);
+    assert!(
+        accepted[0] > 1000 && accepted[0] < 19_000,
+        "strict accepted {}",
+        accepted[0]
+    );
+    assert!(
+        accepted[1] > accepted[0],
+        "lenient accepted {}",
+        accepted[1]
+    );
     assert!(total > 0);
 }
 

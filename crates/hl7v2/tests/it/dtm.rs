@@ -45,9 +45,16 @@ fn parts_and_offset_are_read_as_numbers() {
     );
     assert_eq!(t.fraction_nanos, Some(50_000_000));
     assert_eq!(t.offset_minutes, Some(-210));
-    assert_eq!(t.to_string(), "20240229235959.05-0330", "trailing zeros of the fraction dropped");
+    assert_eq!(
+        t.to_string(),
+        "20240229235959.05-0330",
+        "trailing zeros of the fraction dropped"
+    );
     let year = parse_dtm("1999").expect("year");
-    assert_eq!((year.year, year.month, year.offset_minutes), (1999, None, None));
+    assert_eq!(
+        (year.year, year.month, year.offset_minutes),
+        (1999, None, None)
+    );
 }
 
 #[test]
@@ -55,7 +62,11 @@ fn out_of_range_parts_are_refused_with_the_reason() {
     assert_eq!(problem("20241301"), DtmProblem::MonthOutOfRange);
     assert_eq!(problem("202400"), DtmProblem::MonthOutOfRange);
     assert_eq!(problem("20230229"), DtmProblem::DayOutOfRange);
-    assert_eq!(problem("19000229"), DtmProblem::DayOutOfRange, "1900 was not a leap year");
+    assert_eq!(
+        problem("19000229"),
+        DtmProblem::DayOutOfRange,
+        "1900 was not a leap year"
+    );
     assert!(parse_dtm("20000229").is_ok(), "2000 was");
     assert_eq!(problem("20240431"), DtmProblem::DayOutOfRange);
     assert_eq!(problem("20240100"), DtmProblem::DayOutOfRange);
@@ -74,7 +85,11 @@ fn malformed_text_is_refused_with_the_reason() {
     assert_eq!(problem("2024031x"), DtmProblem::NotDigits);
     assert_eq!(problem("20240312T1015"), DtmProblem::NotDigits);
     assert_eq!(problem("20240312 "), DtmProblem::NotDigits);
-    assert_eq!(problem("20240312.5"), DtmProblem::BadFraction, "fraction without seconds");
+    assert_eq!(
+        problem("20240312.5"),
+        DtmProblem::BadFraction,
+        "fraction without seconds"
+    );
     assert_eq!(problem("20240312101530."), DtmProblem::BadFraction);
     assert_eq!(problem("20240312101530.12345"), DtmProblem::BadFraction);
     assert_eq!(problem("20240312101530+01"), DtmProblem::BadOffset);

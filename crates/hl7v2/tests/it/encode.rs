@@ -67,8 +67,15 @@ fn built_values_read_back_unchanged() {
 #[test]
 fn setting_msh1_or_msh2_is_ignored_and_trailing_empties_are_left_out() {
     let mut b = MessageBuilder::new(Delimiters::default());
-    b.segment("MSH").set(1, "X").set(2, "YYYY").set(3, "A").set(5, "");
-    b.segment("NTE").set(1, "1").set(4, "").set_component(2, 3, "");
+    b.segment("MSH")
+        .set(1, "X")
+        .set(2, "YYYY")
+        .set(3, "A")
+        .set(5, "");
+    b.segment("NTE")
+        .set(1, "1")
+        .set(4, "")
+        .set_component(2, 3, "");
     assert_eq!(b.encode(), "MSH|^~\\&|A\rNTE|1\r");
 }
 
@@ -107,7 +114,10 @@ fn non_default_delimiters_are_written_and_read_back() {
         .set(12, "2.5.1");
     b.segment("PID").set_component(5, 1, "A$B*C@D!E|F");
     let text = b.encode();
-    assert_eq!(text, "MSH#$*!@#######ADT$A08#C!F!1##2.5.1\rPID#####A!S!B!R!C!T!D!E!E|F\r");
+    assert_eq!(
+        text,
+        "MSH#$*!@#######ADT$A08#C!F!1##2.5.1\rPID#####A!S!B!R!C!T!D!E!E|F\r"
+    );
     let p = strict(text.as_bytes());
     assert_eq!(p.message.delimiters(), d);
     assert_eq!(p.message.control_id(), "C!F!1");
@@ -124,24 +134,37 @@ fn latin1_and_ascii_encoding_refuse_what_they_cannot_hold_without_showing_it() {
         .set(10, "C1")
         .set(12, "2.5.1")
         .set(18, Charset::Latin1.msh18());
-    b.segment("PID").set_component(5, 1, "MÜLLER").set_component(5, 2, "JOSÉ");
-    let bytes = b.encode_bytes(Charset::Latin1).expect("Latin-1 holds Ü and É");
+    b.segment("PID")
+        .set_component(5, 1, "MÜLLER")
+        .set_component(5, 2, "JOSÉ");
+    let bytes = b
+        .encode_bytes(Charset::Latin1)
+        .expect("Latin-1 holds Ü and É");
     assert!(bytes.windows(6).any(|w| w == b"M\xDCLLER"));
     let p = parse(&bytes, &ParseOptions::strict()).expect("parse Latin-1");
     assert_eq!(p.message.get("PID-5.1").as_deref(), Some("MÜLLER"));
 
-    let err = b.encode_bytes(Charset::Ascii).expect_err("ASCII cannot hold Ü");
-    assert_eq!(err.kind(), &EncodeErrorKind::Unrepresentable { charset: "ASCII" });
+    let err = b
+        .encode_bytes(Charset::Ascii)
+        .expect_err("ASCII cannot hold Ü");
+    assert_eq!(
+        err.kind(),
+        &EncodeErrorKind::Unrepresentable { charset: "ASCII" }
+    );
     assert_eq!((err.segment_index(), err.field()), (1, Some(5)));
 
     b.segment("NK1").set(2, "ŁUKASZ Ω");
-    let err = b.encode_bytes(Charset::Latin1).expect_err("Latin-1 cannot hold Ł");
+    let err = b
+        .encode_bytes(Charset::Latin1)
+        .expect_err("Latin-1 cannot hold Ł");
     assert_eq!((err.segment_index(), err.field()), (2, Some(2)));
     let shown = format!("{err} {err:?}");
     for secret in ["ŁUKASZ", "Ł", "Ω", "MÜLLER"] {
         assert!(!shown.contains(secret), "{shown}");
     }
-    let utf8 = b.encode_bytes(Charset::Utf8).expect("UTF-8 holds everything");
+    let utf8 = b
+        .encode_bytes(Charset::Utf8)
+        .expect("UTF-8 holds everything");
     assert_eq!(utf8, b.encode().into_bytes());
 }
 
@@ -151,7 +174,10 @@ fn bad_segment_ids_and_absurd_positions_are_refused_by_encode_bytes() {
     b.segment("MSH").set(10, "C1");
     b.segment("pid").set(1, "1");
     let err = b.encode_bytes(Charset::Utf8).expect_err("bad id");
-    assert_eq!((err.kind(), err.segment_index()), (&EncodeErrorKind::BadSegmentId, 1));
+    assert_eq!(
+        (err.kind(), err.segment_index()),
+        (&EncodeErrorKind::BadSegmentId, 1)
+    );
 
     for set in [
         |s: &mut meridian_hl7v2::SegmentBuilder| {
@@ -172,12 +198,17 @@ fn bad_segment_ids_and_absurd_positions_are_refused_by_encode_bytes() {
     }
     let mut b = MessageBuilder::new(Delimiters::default());
     b.segment("NTE").set(MAX_POSITION, "x");
-    assert!(b.encode_bytes(Charset::Utf8).is_ok(), "the maximum itself is fine");
+    assert!(
+        b.encode_bytes(Charset::Utf8).is_ok(),
+        "the maximum itself is fine"
+    );
 }
 
 #[test]
 fn random_field_values_round_trip_through_encode_and_parse() {
-    const ALPHABET: &[char] = &['a', 'Z', '9', ' ', '|', '^', '~', '\\', '&', '\n', 'é', '"', '.'];
+    const ALPHABET: &[char] = &[
+        'a', 'Z', '9', ' ', '|', '^', '~', '\\', '&', '\n', 'é', '"', '.',
+    ];
     let mut rng = XorShift(7);
     for _ in 0..500 {
         let mut values = Vec::new();
@@ -189,7 +220,9 @@ fn random_field_values_round_trip_through_encode_and_parse() {
         let seg = b.segment("ZXY");
         for f in 1..=6 {
             let len = rng.below(10);
-            let v: String = (0..len).map(|_| ALPHABET[rng.below(ALPHABET.len())]).collect();
+            let v: String = (0..len)
+                .map(|_| ALPHABET[rng.below(ALPHABET.len())])
+                .collect();
             let (r, c, s) = (1 + rng.below(2), 1 + rng.below(3), 1 + rng.below(2));
             seg.set_sub(f, r, c, s, &v);
             values.push((f, r, c, s, v));

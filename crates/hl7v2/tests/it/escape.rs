@@ -21,7 +21,11 @@ fn hex_escapes_decode_as_utf8_when_valid_else_latin1() {
     assert_eq!(unescape(r"\X41\\X4243\", &d()), "ABC");
     assert_eq!(unescape(r"caf\XC3A9\", &d()), "café", "UTF-8 bytes");
     assert_eq!(unescape(r"caf\XE9\", &d()), "café", "a lone Latin-1 byte");
-    assert_eq!(unescape(r"\x41\", &d()), r"\x41\", "lowercase x is not the hex escape");
+    assert_eq!(
+        unescape(r"\x41\", &d()),
+        r"\x41\",
+        "lowercase x is not the hex escape"
+    );
     assert_eq!(unescape(r"\X0D0A\", &d()), "\r\n");
 }
 
@@ -49,11 +53,19 @@ fn locally_defined_and_charset_switching_escapes_are_kept_as_written() {
 fn unknown_and_unterminated_escapes_are_kept_literally() {
     assert_eq!(unescape(r"\Q\", &d()), r"\Q\");
     assert_eq!(unescape(r"C:\temp", &d()), r"C:\temp");
-    assert_eq!(unescape(r"C:\temp\E\x", &d()), r"C:\temp\x", "the closing escape opens \\E\\");
+    assert_eq!(
+        unescape(r"C:\temp\E\x", &d()),
+        r"C:\temp\x",
+        "the closing escape opens \\E\\"
+    );
     assert_eq!(unescape(r"a\\b", &d()), r"a\\b");
     assert_eq!(unescape(r"\X4\", &d()), r"\X4\", "odd hex digit count");
     assert_eq!(unescape(r"\XZZ\", &d()), r"\XZZ\");
-    assert_eq!(unescape(r"\P\", &d()), r"\P\", "no truncation character declared");
+    assert_eq!(
+        unescape(r"\P\", &d()),
+        r"\P\",
+        "no truncation character declared"
+    );
     assert_eq!(unescape("\\", &d()), "\\");
 }
 
@@ -70,8 +82,14 @@ fn truncation_escape_decodes_when_msh2_declares_one() {
 
 #[test]
 fn text_without_escapes_is_borrowed_both_ways() {
-    assert!(matches!(unescape("plain text", &d()), Cow::Borrowed("plain text")));
-    assert!(matches!(escape("plain text", &d()), Cow::Borrowed("plain text")));
+    assert!(matches!(
+        unescape("plain text", &d()),
+        Cow::Borrowed("plain text")
+    ));
+    assert!(matches!(
+        escape("plain text", &d()),
+        Cow::Borrowed("plain text")
+    ));
     assert!(matches!(escape("tab\tis fine", &d()), Cow::Borrowed(_)));
 }
 
@@ -79,8 +97,15 @@ fn text_without_escapes_is_borrowed_both_ways() {
 fn escape_writes_every_delimiter_line_break_and_control_character() {
     assert_eq!(escape("a|b^c&d~e\\f", &d()), r"a\F\b\S\c\T\d\R\e\E\f");
     assert_eq!(escape("1\n2\r\n3\r4", &d()), r"1\.br\2\.br\3\.br\4");
-    assert_eq!(escape("bell\u{7}del\u{7f}nul\0", &d()), r"bell\X07\del\X7F\nul\X00\");
-    assert_eq!(escape("Zoë ✓", &d()), "Zoë ✓", "non-ASCII needs no escaping");
+    assert_eq!(
+        escape("bell\u{7}del\u{7f}nul\0", &d()),
+        r"bell\X07\del\X7F\nul\X00\"
+    );
+    assert_eq!(
+        escape("Zoë ✓", &d()),
+        "Zoë ✓",
+        "non-ASCII needs no escaping"
+    );
 }
 
 #[test]
@@ -109,11 +134,16 @@ fn without_an_escape_character_nothing_is_decoded_and_delimiters_become_spaces()
 
 #[test]
 fn unescape_reverses_escape_for_random_text() {
-    const ALPHABET: &[char] = &['a', 'Z', '0', ' ', '|', '^', '~', '\\', '&', '#', '\n', '\t', 'é', '✓', '\u{1}', '.', 'X', 'F', 'E'];
+    const ALPHABET: &[char] = &[
+        'a', 'Z', '0', ' ', '|', '^', '~', '\\', '&', '#', '\n', '\t', 'é', '✓', '\u{1}', '.', 'X',
+        'F', 'E',
+    ];
     let mut rng = XorShift(42);
     for _ in 0..5000 {
         let len = rng.below(24);
-        let s: String = (0..len).map(|_| ALPHABET[rng.below(ALPHABET.len())]).collect();
+        let s: String = (0..len)
+            .map(|_| ALPHABET[rng.below(ALPHABET.len())])
+            .collect();
         let coded = escape(&s, &d());
         assert!(
             !coded.contains(['|', '^', '~', '&', '\n', '\u{1}']),

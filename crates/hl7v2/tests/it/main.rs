@@ -74,7 +74,10 @@ pub(crate) fn leaves(m: &Message<'_>) -> Vec<(String, String)> {
         for (f, field) in seg.fields().enumerate() {
             let f = f + 1;
             if seg.id() == "MSH" && f <= 2 {
-                out.push((format!("{}:MSH-{f}", seg.index()), field.value().into_owned()));
+                out.push((
+                    format!("{}:MSH-{f}", seg.index()),
+                    field.value().into_owned(),
+                ));
                 continue;
             }
             for (r, rep) in field.repetitions().enumerate() {
@@ -83,7 +86,13 @@ pub(crate) fn leaves(m: &Message<'_>) -> Vec<(String, String)> {
                         let v = comp.subcomponent_value(s);
                         if !v.is_empty() {
                             out.push((
-                                format!("{}:{}-{f}[{}].{}.{s}", seg.index(), seg.id(), r + 1, c + 1),
+                                format!(
+                                    "{}:{}-{f}[{}].{}.{s}",
+                                    seg.index(),
+                                    seg.id(),
+                                    r + 1,
+                                    c + 1
+                                ),
                                 v.into_owned(),
                             ));
                         }
@@ -122,7 +131,13 @@ pub(crate) fn dump(parsed: &Parsed<'_>) -> String {
         let _ = writeln!(s, "diagnostic: {diag}");
     }
     for seg in m.segments() {
-        let _ = writeln!(s, "[{}] {} ({} fields)", seg.index(), seg.id(), seg.field_count());
+        let _ = writeln!(
+            s,
+            "[{}] {} ({} fields)",
+            seg.index(),
+            seg.id(),
+            seg.field_count()
+        );
         for (f, field) in seg.fields().enumerate() {
             let f = f + 1;
             if seg.id() == "MSH" && f <= 2 {
@@ -169,7 +184,15 @@ pub(crate) fn walk(m: &Message<'_>) -> usize {
     let t = m.message_type();
     n += t.code.len() + t.trigger.len() + t.structure.map_or(0, str::len);
     n += m.control_id().len() + m.version().len();
-    for path in ["MSH-9.2", "PID-5.1", "PID-3[2].1", "OBX(2)-5", "PID-5.1.1", "MSH-1", "MSH-2"] {
+    for path in [
+        "MSH-9.2",
+        "PID-5.1",
+        "PID-3[2].1",
+        "OBX(2)-5",
+        "PID-5.1.1",
+        "MSH-1",
+        "MSH-2",
+    ] {
         n += m.get(path).map_or(0, |v| v.len());
     }
     for seg in m.segments() {

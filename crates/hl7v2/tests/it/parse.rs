@@ -44,7 +44,10 @@ fn segments_fields_components_and_subcomponents_read_as_the_standard_numbers_the
     let state = pid.field(11).component(4);
     assert_eq!(state.raw(), "IL&Illinois&FIPS");
     assert_eq!(state.subcomponent(2), "Illinois");
-    assert_eq!(state.subcomponents().collect::<Vec<_>>(), ["IL", "Illinois", "FIPS"]);
+    assert_eq!(
+        state.subcomponents().collect::<Vec<_>>(),
+        ["IL", "Illinois", "FIPS"]
+    );
     assert_eq!(pid.field(11).value(), "1 MAIN ST");
     assert!(pid.field(13).is_null());
     assert!(!pid.field(13).is_empty());
@@ -53,7 +56,10 @@ fn segments_fields_components_and_subcomponents_read_as_the_standard_numbers_the
     assert_eq!(pid.fields().count(), 13);
 
     let t = m.message_type();
-    assert_eq!((t.code, t.trigger, t.structure), ("ADT", "A01", Some("ADT_A01")));
+    assert_eq!(
+        (t.code, t.trigger, t.structure),
+        ("ADT", "A01", Some("ADT_A01"))
+    );
     assert_eq!(m.control_id(), "MSG1");
     assert_eq!(m.version(), "2.5.1");
     assert_eq!(m.charset(), Charset::Utf8);
@@ -100,19 +106,40 @@ fn get_addresses_later_occurrences_of_a_segment() {
         .map(|s| s.field(5).value().into_owned())
         .collect();
     assert_eq!(values, ["1", "2", "3"]);
-    assert_eq!(m.segments_named("OB").count(), 0, "prefix of an id is not the id");
+    assert_eq!(
+        m.segments_named("OB").count(),
+        0,
+        "prefix of an id is not the id"
+    );
 }
 
 #[test]
 fn paths_parse_and_print_and_malformed_ones_say_where() {
     let p = Path::parse("OBX(2)-5[3].1.2").expect("path");
     assert_eq!(
-        (p.segment(), p.occurrence(), p.field(), p.repetition(), p.component(), p.subcomponent()),
+        (
+            p.segment(),
+            p.occurrence(),
+            p.field(),
+            p.repetition(),
+            p.component(),
+            p.subcomponent()
+        ),
         ("OBX", 2, 5, 3, Some(1), Some(2))
     );
     assert_eq!(p.to_string(), "OBX(2)-5[3].1.2");
     assert_eq!(Path::parse("PID-5").expect("path").to_string(), "PID-5");
-    for (bad, at) in [("", 0), ("PI", 0), ("PID", 3), ("PID-", 4), ("PID-x", 4), ("PID-5.", 6), ("PID-5[2", 7), ("PID-5 ", 5), ("PID-0", 4)] {
+    for (bad, at) in [
+        ("", 0),
+        ("PI", 0),
+        ("PID", 3),
+        ("PID-", 4),
+        ("PID-x", 4),
+        ("PID-5.", 6),
+        ("PID-5[2", 7),
+        ("PID-5 ", 5),
+        ("PID-0", 4),
+    ] {
         let e = Path::parse(bad).expect_err(bad);
         assert_eq!(e.at(), at, "{bad:?}");
     }
@@ -125,12 +152,17 @@ fn all_terminator_styles_read_the_same_segments() {
         "PID|1||X^^^H||DOE^JANE",
         "PV1|1|O",
     ];
-    let reference = strict(format!("{}\r", segments.join("\r")).as_bytes()).message.into_owned();
+    let reference = strict(format!("{}\r", segments.join("\r")).as_bytes())
+        .message
+        .into_owned();
     for text in [
         segments.join("\r"),
         segments.join("\n"),
         format!("{}\r\n", segments.join("\r\n")),
-        format!("{}\r{}\n{}\r\n\r\n\n", segments[0], segments[1], segments[2]),
+        format!(
+            "{}\r{}\n{}\r\n\r\n\n",
+            segments[0], segments[1], segments[2]
+        ),
     ] {
         let p = strict(text.as_bytes());
         assert_eq!(leaves(&p.message), leaves(&reference), "{text:?}");
@@ -151,8 +183,11 @@ fn a_utf8_bom_is_skipped_and_utf8_text_is_borrowed() {
 
 #[test]
 fn latin1_is_decoded_by_msh18_and_ascii_only_latin1_stays_borrowed() {
-    let mut bytes = b"MSH|^~\\&|A|B|C|D|20240101||ADT^A08|C1|P|2.5.1|||||FRA|8859/1\rPID|1||X||LEF".to_vec();
-    bytes.extend_from_slice(&[0xC8, b'V', b'R', b'E', b'^', b'H', 0xC9, b'L', 0xC8, b'N', b'E', b'\r']);
+    let mut bytes =
+        b"MSH|^~\\&|A|B|C|D|20240101||ADT^A08|C1|P|2.5.1|||||FRA|8859/1\rPID|1||X||LEF".to_vec();
+    bytes.extend_from_slice(&[
+        0xC8, b'V', b'R', b'E', b'^', b'H', 0xC9, b'L', 0xC8, b'N', b'E', b'\r',
+    ]);
     let p = strict(&bytes);
     assert_eq!(p.message.charset(), Charset::Latin1);
     assert!(!p.message.is_borrowed());
@@ -179,11 +214,20 @@ fn msh18_variants_and_repetitions_choose_the_charset() {
         ("", Charset::Utf8),
     ] {
         let text = with(name);
-        assert_eq!(strict(text.as_bytes()).message.charset(), charset, "{name:?}");
+        assert_eq!(
+            strict(text.as_bytes()).message.charset(),
+            charset,
+            "{name:?}"
+        );
     }
     let text = with("ISO IR87");
     let err = parse(text.as_bytes(), &ParseOptions::strict()).expect_err("unknown charset");
-    assert_eq!(err.kind(), &ParseErrorKind::UnknownCharset { name: "ISO IR87".into() });
+    assert_eq!(
+        err.kind(),
+        &ParseErrorKind::UnknownCharset {
+            name: "ISO IR87".into()
+        }
+    );
     assert!(err.to_string().contains("`ISO IR87`"));
     let p = lenient(text.as_bytes());
     assert_eq!(p.message.charset(), Charset::Utf8);
@@ -225,7 +269,11 @@ fn a_three_character_msh2_means_no_escape_character() {
     let d = p.message.delimiters();
     assert_eq!((d.escape, d.subcomponent), (None, '&'));
     let pid = p.message.segment("PID").expect("PID");
-    assert_eq!(pid.field(5).value(), "DOE\\T\\JOHN", "no escaping: backslashes are text");
+    assert_eq!(
+        pid.field(5).value(),
+        "DOE\\T\\JOHN",
+        "no escaping: backslashes are text"
+    );
     assert_eq!(pid.field(5).component(2).subcomponent(2), "R");
 }
 
@@ -257,7 +305,14 @@ fn lenient_mode_reports_each_problem_with_its_place_and_keeps_reading() {
     let got: Vec<(DiagnosticKind, usize, &str, Option<usize>)> = p
         .diagnostics
         .iter()
-        .map(|d| (d.kind.clone(), d.segment_index, d.segment_id.as_str(), d.field))
+        .map(|d| {
+            (
+                d.kind.clone(),
+                d.segment_index,
+                d.segment_id.as_str(),
+                d.field,
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -271,15 +326,25 @@ fn lenient_mode_reports_each_problem_with_its_place_and_keeps_reading() {
     );
     let m = &p.message;
     assert_eq!(m.segment_count(), 4);
-    assert_eq!(m.get("PID-5").as_deref(), Some("DOE\\Q\\JOHN"), "unknown escape kept");
+    assert_eq!(
+        m.get("PID-5").as_deref(),
+        Some("DOE\\Q\\JOHN"),
+        "unknown escape kept"
+    );
     assert_eq!(m.get("PV1-2").as_deref(), Some("O"));
     assert_eq!(m.control_id(), "");
     assert_eq!(
         p.diagnostics[2].to_string(),
         "unknown or unterminated escape sequence (kept literally) at segment 1 (PID), field 5"
     );
-    let err = parse(text.as_bytes(), &ParseOptions { mode: Mode::Strict, ..Default::default() })
-        .expect_err("strict refuses");
+    let err = parse(
+        text.as_bytes(),
+        &ParseOptions {
+            mode: Mode::Strict,
+            ..Default::default()
+        },
+    )
+    .expect_err("strict refuses");
     assert_eq!(err.kind(), &ParseErrorKind::BinaryData);
 }
 

@@ -22,7 +22,9 @@ pub(crate) fn config() -> MappingConfig {
 }
 
 pub(crate) fn test_data(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("test_data").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("test_data")
+        .join(rel)
 }
 
 /// A test file's text.

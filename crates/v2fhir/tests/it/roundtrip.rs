@@ -7,7 +7,9 @@ use crate::outbound::header;
 use crate::{config, fixture, parse};
 
 fn through_a08(p: &Patient) -> Patient {
-    let text = adt(&header(), &config(), "A08", p).expect("builds").encode();
+    let text = adt(&header(), &config(), "A08", p)
+        .expect("builds")
+        .encode();
     match read_inbound(&parse(&text), &config()) {
         Ok(Inbound::Adt(a)) => {
             assert_eq!(a.event, "A08");
@@ -49,11 +51,20 @@ fn unicode_patient_keeps_names_dates_and_identifiers() {
     let names = |p: &Patient| -> Vec<(Option<String>, Vec<String>, Option<String>)> {
         p.name
             .iter()
-            .map(|n| (n.family.clone(), n.given.clone(), n.r#use.as_ref().map(|u| u.as_str().to_owned())))
+            .map(|n| {
+                (
+                    n.family.clone(),
+                    n.given.clone(),
+                    n.r#use.as_ref().map(|u| u.as_str().to_owned()),
+                )
+            })
             .collect()
     };
     assert_eq!(names(&back), names(&original));
-    assert_eq!(back.birth_date, original.birth_date, "month precision both ways");
+    assert_eq!(
+        back.birth_date, original.birth_date,
+        "month precision both ways"
+    );
     assert_eq!(back.gender, original.gender);
     assert_eq!(back.identifier.len(), 1);
     assert_eq!(back.identifier[0].system, original.identifier[0].system);

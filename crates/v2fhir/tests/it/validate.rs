@@ -32,12 +32,28 @@ fn messages() -> Vec<(&'static str, &'static str, String)> {
     vec![
         ("orm_o01", "ORM_O01", built(orm_o01(&h, &c, &p, &sr))),
         ("oml_o21", "OML_O21", built(oml_o21(&h, &c, &p, &sr))),
-        ("rde_o11", "RDE_O11", built(rde_o11(&h, &c, &p, &fixture("medication_request")))),
-        ("dft_p03", "DFT_P03", built(dft_p03(&h, &c, &p, &fixture("charge_item")))),
+        (
+            "rde_o11",
+            "RDE_O11",
+            built(rde_o11(&h, &c, &p, &fixture("medication_request"))),
+        ),
+        (
+            "dft_p03",
+            "DFT_P03",
+            built(dft_p03(&h, &c, &p, &fixture("charge_item"))),
+        ),
         ("adt_a04", "ADT_A01", built(adt(&h, &c, "A04", &p))),
         ("adt_a08", "ADT_A01", built(adt(&h, &c, "A08", &p))),
-        ("adt_a08_unicode", "ADT_A01", built(adt(&h, &c, "A08", &fixture("patient_unicode")))),
-        ("adt_a40", "ADT_A39", built(adt_a40(&h, &c, &p, &fixture("patient_merged")))),
+        (
+            "adt_a08_unicode",
+            "ADT_A01",
+            built(adt(&h, &c, "A08", &fixture("patient_unicode"))),
+        ),
+        (
+            "adt_a40",
+            "ADT_A39",
+            built(adt_a40(&h, &c, &p, &fixture("patient_merged"))),
+        ),
     ]
 }
 
@@ -56,7 +72,11 @@ fn outbound_messages_pass_hl7apy_strict_validation() {
         "[{}]",
         messages
             .iter()
-            .map(|(name, _, text)| format!("{{\"name\":{},\"text\":{}}}", json_string(name), json_string(text)))
+            .map(|(name, _, text)| format!(
+                "{{\"name\":{},\"text\":{}}}",
+                json_string(name),
+                json_string(text)
+            ))
             .collect::<Vec<_>>()
             .join(",")
     );
@@ -83,22 +103,42 @@ fn outbound_messages_pass_hl7apy_strict_validation() {
         .expect("write to python");
     let out = child.wait_with_output().expect("python finishes");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "hl7apy check failed to run: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "hl7apy check failed to run: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let results: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
         .collect();
-    assert_eq!(results.len(), messages.len(), "one result per message: {stdout}");
+    assert_eq!(
+        results.len(),
+        messages.len(),
+        "one result per message: {stdout}"
+    );
     let mut failures = Vec::new();
     for ((name, structure, text), r) in messages.iter().zip(&results) {
         assert_eq!(r["name"].as_str(), Some(*name));
         if r["ok"] != serde_json::Value::Bool(true) {
-            failures.push(format!("{name}: {}\n{}", r["error"], text.replace('\r', "\n")));
+            failures.push(format!(
+                "{name}: {}\n{}",
+                r["error"],
+                text.replace('\r', "\n")
+            ));
         } else {
-            assert_eq!(r["structure"].as_str(), Some(*structure), "{name}: hl7apy read another structure");
+            assert_eq!(
+                r["structure"].as_str(),
+                Some(*structure),
+                "{name}: hl7apy read another structure"
+            );
         }
     }
-    assert!(failures.is_empty(), "hl7apy rejected:\n{}", failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "hl7apy rejected:\n{}",
+        failures.join("\n\n")
+    );
 }
 
 /// The checker is not a rubber stamp: it rejects a message that breaks the structure.
@@ -112,9 +152,19 @@ fn hl7apy_check_rejects_a_broken_message() {
     let rde = rde_o11(&h, &c, &fixture("patient"), &fixture("medication_request"))
         .expect("builds")
         .encode();
-    let no_rxr: String = rde.split('\r').filter(|s| !s.starts_with("RXR")).collect::<Vec<_>>().join("\r");
-    let a08 = adt(&h, &c, "A08", &fixture("patient")).expect("builds").encode();
-    let no_pv1: String = a08.split('\r').filter(|s| !s.starts_with("PV1")).collect::<Vec<_>>().join("\r");
+    let no_rxr: String = rde
+        .split('\r')
+        .filter(|s| !s.starts_with("RXR"))
+        .collect::<Vec<_>>()
+        .join("\r");
+    let a08 = adt(&h, &c, "A08", &fixture("patient"))
+        .expect("builds")
+        .encode();
+    let no_pv1: String = a08
+        .split('\r')
+        .filter(|s| !s.starts_with("PV1"))
+        .collect::<Vec<_>>()
+        .join("\r");
     let input = format!(
         "[{{\"name\":\"no_rxr\",\"text\":{}}},{{\"name\":\"no_pv1\",\"text\":{}}}]",
         json_string(&no_rxr),
@@ -127,12 +177,20 @@ fn hl7apy_check_rejects_a_broken_message() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("python runs (see the test above for setup)");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
     let out = child.wait_with_output().expect("python finishes");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let oks: Vec<bool> = stdout
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json")["ok"] == serde_json::Value::Bool(true))
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("json")["ok"]
+                == serde_json::Value::Bool(true)
+        })
         .collect();
     assert_eq!(oks, [false, false], "{stdout}");
 }
