@@ -88,10 +88,59 @@ enum Command {
     Import,
     /// Prints the current code for a TOTP secret (for demo accounts).
     Totp { secret: String },
+    /// HL7 v2 interfaces over MLLP.
+    Hl7 {
+        #[command(subcommand)]
+        command: Hl7Command,
+    },
     /// Sync with the hospital's FHIR R4 server.
     Sync {
         #[command(subcommand)]
         command: SyncCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum Hl7Command {
+    /// Receives HL7 v2 over MLLP (ADT, ORU) into the database as the interface account, and
+    /// forwards queued outbound messages to every route every few seconds, until stopped.
+    /// Prints `listening <addr>` once ready.
+    Listen {
+        #[arg(long, default_value = "127.0.0.1:2575")]
+        bind: String,
+        /// Our assigning authority (PID-3 CX.4.1 of our MRNs).
+        #[arg(long, default_value = "MERIDIAN")]
+        authority: String,
+        #[arg(long, default_value = "MERIDIAN")]
+        application: String,
+        #[arg(long, default_value = "MERIDIAN")]
+        facility: String,
+        /// UTC offset in minutes assumed for HL7 times sent without one.
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+        offset_minutes: i32,
+    },
+    /// Sends each route's queue once; prints what the peers answered. Exits 5 if messages wait.
+    Forward,
+    /// Adds or replaces an outbound route (administrators).
+    Route {
+        #[arg(long)]
+        name: String,
+        /// The peer's MLLP listener, host:port.
+        #[arg(long)]
+        addr: String,
+        /// Comma-separated: orders, prescriptions, charges, patients, merges.
+        #[arg(long, default_value = "orders,patients,merges")]
+        subscribe: String,
+        #[arg(long, default_value = "OML^O21")]
+        order_message: String,
+        #[arg(long, default_value = "LAB")]
+        receiving_application: String,
+        #[arg(long, default_value = "LAB")]
+        receiving_facility: String,
+        #[arg(long, default_value = "MERIDIAN")]
+        authority: String,
+        #[arg(long, default_value = "MERIDIAN")]
+        facility: String,
     },
 }
 
@@ -426,6 +475,7 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             println!("database key rotated");
         }
         Command::Sync { command } => return sync(&cli, command).await,
+        Command::Hl7 { command } => return hl7(&cli, command).await,
         Command::Import => {
             let app = open(&cli).await?;
             let token = app.interface_session().await?;
@@ -545,6 +595,86 @@ async fn sync(cli: &Cli, command: &SyncCommand) -> Result<ExitCode, AppError> {
                     return Ok(ExitCode::from(5));
                 }
             }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn forward_all(app: &App) -> Result<(usize, usize, usize), AppError> {
+    let (mut accepted, mut refused, mut remaining) = (0, 0, 0);
+    for route in app.hl7_routes().await? {
+        let mut client = meridian_mllp::Client::new(route.addr.clone(), meridian_mllp::Timeouts::default());
+        let r = app.forward_hl7(&route.name, &mut client).await?;
+        accepted += r.accepted;
+        refused += r.refused;
+        remaining += r.remaining;
+    }
+    Ok((accepted, refused, remaining))
+}
+
+async fn hl7(cli: &Cli, command: &Hl7Command) -> Result<ExitCode, AppError> {
+    match command {
+        Hl7Command::Route { name, addr, subscribe, order_message, receiving_application, receiving_facility, authority, facility } => {
+            let app = open(cli).await?;
+            let token = login(&app, cli).await?;
+            let mut routes: Vec<_> = app.hl7_routes().await?.into_iter().filter(|r| &r.name != name).collect();
+            routes.push(meridian_app::Hl7Route {
+                name: name.clone(),
+                addr: addr.clone(),
+                subscribe: subscribe.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+                order_message: order_message.clone(),
+                receiving_application: receiving_application.clone(),
+                receiving_facility: receiving_facility.clone(),
+                local_authority: authority.clone(),
+                sending_application: "MERIDIAN".into(),
+                sending_facility: facility.clone(),
+            });
+            app.configure_hl7_routes(&token, &routes).await?;
+            app.close().await;
+            println!("route {name} set");
+        }
+        Hl7Command::Forward => {
+            let app = open(cli).await?;
+            let (accepted, refused, remaining) = forward_all(&app).await?;
+            app.close().await;
+            println!("accepted {accepted}, refused {refused}, waiting {remaining}");
+            if remaining > 0 {
+                return Ok(ExitCode::from(5));
+            }
+        }
+        Hl7Command::Listen { bind, authority, application, facility, offset_minutes } => {
+            let app = open(cli).await?;
+            let config = meridian_v2fhir::MappingConfig::new(authority, application, facility, *offset_minutes);
+            let listener = meridian_mllp::Listener::bind(bind, meridian_mllp::ListenerConfig::default())
+                .await
+                .map_err(|e| AppError::Validation(format!("cannot listen on {bind}: {e}")))?;
+            let addr = listener.local_addr().map_err(|e| AppError::Internal(e.to_string()))?;
+            let receiver = app.clone();
+            let handle = listener
+                .spawn(move |bytes: Vec<u8>| {
+                    let app = receiver.clone();
+                    let config = config.clone();
+                    async move { app.receive_hl7(&bytes, &config).await }
+                })
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            println!("listening {addr}");
+            let _ = std::io::stdout().flush();
+            let mut backoff = meridian_app::sync::Backoff::new(std::time::Duration::from_secs(2), std::time::Duration::from_secs(120));
+            loop {
+                let wait = match forward_all(&app).await {
+                    Ok((_, _, 0)) => {
+                        backoff.succeed();
+                        std::time::Duration::from_secs(2)
+                    }
+                    _ => backoff.fail(None),
+                };
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => break,
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+            handle.stop().await;
+            app.close().await;
         }
     }
     Ok(ExitCode::SUCCESS)

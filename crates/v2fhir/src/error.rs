@@ -220,3 +220,47 @@ impl At {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_location_and_code() {
+        let e = At::new("OBX", 3).bad_type(5, "number (NM)").at_component(1);
+        assert_eq!(
+            e.to_string(),
+            "OBX-5 is not a valid number (NM) (at OBX[3]-5.1; hl7 error 102)"
+        );
+        assert_eq!(e.kind(), MappingErrorKind::DataTypeError);
+        let whole =
+            At::new("PID", 1).segment_error(code::SEGMENT_SEQUENCE, "PID segment is missing");
+        assert_eq!(
+            whole.to_string(),
+            "PID segment is missing (at PID[1]; hl7 error 100)"
+        );
+        assert_eq!(
+            MappingError::new(207, "MSH", 1, "x").kind(),
+            MappingErrorKind::Other(207)
+        );
+    }
+
+    #[test]
+    fn rejects_are_the_unsupported_ones() {
+        for (c, reject) in [
+            (100, false),
+            (101, false),
+            (103, false),
+            (200, true),
+            (201, true),
+            (203, true),
+            (204, false),
+        ] {
+            assert_eq!(
+                MappingError::new(c, "MSH", 1, "m").is_reject(),
+                reject,
+                "{c}"
+            );
+        }
+    }
+}

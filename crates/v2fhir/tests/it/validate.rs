@@ -147,28 +147,45 @@ fn hl7apy_check_rejects_a_broken_message() {
     if std::env::var_os("MERIDIAN_SKIP_HL7APY").is_some() {
         return;
     }
-    // RDE_O11 without its required RXR, and an ADT_A01 without PV1.
+    // RDE_O11 without its required RXR, ADT_A01 without PV1, without PID-5, and with a date
+    // that is not a DTM.
     let (h, c) = (header(), config());
     let rde = rde_o11(&h, &c, &fixture("patient"), &fixture("medication_request"))
         .expect("builds")
         .encode();
-    let no_rxr: String = rde
-        .split('\r')
-        .filter(|s| !s.starts_with("RXR"))
-        .collect::<Vec<_>>()
-        .join("\r");
     let a08 = adt(&h, &c, "A08", &fixture("patient"))
         .expect("builds")
         .encode();
-    let no_pv1: String = a08
-        .split('\r')
-        .filter(|s| !s.starts_with("PV1"))
-        .collect::<Vec<_>>()
-        .join("\r");
+    let without = |text: &str, id: &str| -> String {
+        text.split('\r')
+            .filter(|s| !s.starts_with(id))
+            .collect::<Vec<_>>()
+            .join("\r")
+    };
+    let broken = [
+        ("no_rxr", without(&rde, "RXR")),
+        ("no_pv1", without(&a08, "PV1")),
+        (
+            "no_pid5",
+            a08.replace("O'Brien^Mary^Anne Jo^Jr^Dr^^L~Smith^Mary^^^^^M", ""),
+        ),
+        ("bad_dtm", a08.replace("|19800315|", "|1980-03-15|")),
+    ];
+    assert!(
+        broken.iter().all(|(_, t)| *t != a08 && *t != rde),
+        "each case changes the message"
+    );
     let input = format!(
-        "[{{\"name\":\"no_rxr\",\"text\":{}}},{{\"name\":\"no_pv1\",\"text\":{}}}]",
-        json_string(&no_rxr),
-        json_string(&no_pv1)
+        "[{}]",
+        broken
+            .iter()
+            .map(|(n, t)| format!(
+                "{{\"name\":{},\"text\":{}}}",
+                json_string(n),
+                json_string(t)
+            ))
+            .collect::<Vec<_>>()
+            .join(",")
     );
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/hl7apy_check.py");
     let mut child = Command::new(python())
@@ -192,5 +209,5 @@ fn hl7apy_check_rejects_a_broken_message() {
                 == serde_json::Value::Bool(true)
         })
         .collect();
-    assert_eq!(oks, [false, false], "{stdout}");
+    assert_eq!(oks, [false; 4], "{stdout}");
 }
