@@ -3,6 +3,7 @@
 
 mod crash;
 mod demo;
+mod hl7_mllp;
 mod sync_crash;
 
 use std::path::Path;
