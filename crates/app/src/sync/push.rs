@@ -215,3 +215,23 @@ impl FhirSync {
         Ok(())
     }
 }
+
+#[cfg(feature = "test-support")]
+impl App {
+    /// What the next push would send: the current body of every resource with pending changes
+    /// (for tests that check it against an independent validator).
+    pub async fn outbox_bodies(&self) -> Result<Vec<Vec<u8>>> {
+        let mut tx = self.store.write(self.clock.now()).await?;
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for row in tx.pending_outbox_after(0, i64::MAX).await? {
+            if !seen.insert((row.rtype.clone(), row.id.clone())) {
+                continue;
+            }
+            if let Some(body) = tx.read(&row.rtype, &row.id).await?.and_then(|s| s.body) {
+                out.push(body);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -7,6 +7,7 @@ mod chart;
 mod hl7;
 mod patients;
 mod sync;
+mod validate;
 mod workspace;
 
 use std::sync::Arc;

@@ -768,7 +768,6 @@ fn errors_become_err_segments_in_an_ack() {
         &[err.to_error_detail()],
     )
     .encode();
-    eprintln!("{}", ack.replace('\r', "\n"));
     let ack_msg = parse(&ack);
     assert_eq!(ack_msg.get("ERR-2.1").as_deref(), Some("OBX"));
     assert_eq!(ack_msg.get("ERR-2.2").as_deref(), Some("3"));

@@ -61,4 +61,3 @@ pub(crate) fn fixture<T: FhirResource>(name: &str) -> T {
 pub(crate) fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     String::from_utf8(meridian_fhir::to_json_vec(value).expect("serialises")).expect("utf-8")
 }
-mod zz_tmp;
