@@ -72,6 +72,8 @@ pub struct PushReport {
     pub rejected: usize,
     /// Outbox rows still pending afterwards.
     pub remaining: i64,
+    /// Time spent waiting for the server's answers (the rest of the push is Meridian's own).
+    pub server_wait: std::time::Duration,
 }
 
 /// What one pull did.

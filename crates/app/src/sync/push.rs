@@ -154,7 +154,10 @@ impl FhirSync {
             }
         }
         let if_match = item.base.as_ref().map(|b| b.1.as_str()).filter(|v| *v != "deleted");
-        match self.client.update(resource, if_match).await {
+        let asked = std::time::Instant::now();
+        let answer = self.client.update(resource, if_match).await;
+        report.server_wait += asked.elapsed();
+        match answer {
             Ok(written) => {
                 let version = written.version_id.unwrap_or_default();
                 app.sync_mark_sent(&item.rtype, &item.id, item.version, &version).await?;
