@@ -45,3 +45,6 @@ CREATE TABLE hl7_message (
 );
 CREATE INDEX hl7_out_pending ON hl7_message (seq) WHERE direction = 'out' AND acked_at IS NULL;
 CREATE UNIQUE INDEX hl7_in_seen ON hl7_message (peer, control_id) WHERE direction = 'in';
+
+-- Marking a resource's pending rows sent (or failed) must not scan the whole outbox.
+CREATE INDEX outbox_pending_resource ON outbox (rtype, id) WHERE sent_at IS NULL;
