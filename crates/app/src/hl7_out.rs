@@ -39,6 +39,17 @@ pub struct Hl7Route {
     pub local_authority: String,
     pub sending_application: String,
     pub sending_facility: String,
+    /// TLS to the peer: the CA certificate file (PEM) to trust and the name its certificate
+    /// must carry. Plain TCP when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<RouteTls>,
+}
+
+/// TLS settings of a route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteTls {
+    pub ca_file: String,
+    pub server_name: String,
 }
 
 fn default_order_message() -> String {

@@ -51,7 +51,7 @@ pub use clock::FakeClock;
 pub use error::{AppError, Result};
 pub use events::EventBus;
 pub use guard::Session;
-pub use hl7_out::{ForwardReport, Hl7Route};
+pub use hl7_out::{ForwardReport, Hl7Route, RouteTls};
 pub use import::ImportOutcome;
 pub use meridian_store::Table;
 pub use workspace::{KeySource, SyncConfig, Workspace, WorkspaceConfig};

@@ -118,6 +118,12 @@ enum Hl7Command {
         /// UTC offset in minutes assumed for HL7 times sent without one.
         #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
         offset_minutes: i32,
+        /// Serve TLS with this certificate chain (PEM, leaf first) ...
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// ... and this private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Sends each route's queue once; prints what the peers answered. Exits 5 if messages wait.
     Forward,
@@ -141,6 +147,12 @@ enum Hl7Command {
         authority: String,
         #[arg(long, default_value = "MERIDIAN")]
         facility: String,
+        /// Connect with TLS, trusting this CA certificate (PEM) ...
+        #[arg(long, requires = "tls_name")]
+        tls_ca: Option<PathBuf>,
+        /// ... for a peer whose certificate carries this name.
+        #[arg(long, requires = "tls_ca")]
+        tls_name: Option<String>,
     },
 }
 
@@ -604,6 +616,11 @@ async fn forward_all(app: &App) -> Result<(usize, usize, usize), AppError> {
     let (mut accepted, mut refused, mut remaining) = (0, 0, 0);
     for route in app.hl7_routes().await? {
         let mut client = meridian_mllp::Client::new(route.addr.clone(), meridian_mllp::Timeouts::default());
+        if let Some(tls) = &route.tls {
+            let ca = std::fs::read(&tls.ca_file).map_err(|e| AppError::Validation(format!("route {}: cannot read the CA file: {e}", route.name)))?;
+            let config = meridian_mllp::TlsClient::new(&ca, &tls.server_name).map_err(|e| AppError::Validation(format!("route {}: {e}", route.name)))?;
+            client = client.with_tls(config);
+        }
         let r = app.forward_hl7(&route.name, &mut client).await?;
         accepted += r.accepted;
         refused += r.refused;
@@ -614,7 +631,7 @@ async fn forward_all(app: &App) -> Result<(usize, usize, usize), AppError> {
 
 async fn hl7(cli: &Cli, command: &Hl7Command) -> Result<ExitCode, AppError> {
     match command {
-        Hl7Command::Route { name, addr, subscribe, order_message, receiving_application, receiving_facility, authority, facility } => {
+        Hl7Command::Route { name, addr, subscribe, order_message, receiving_application, receiving_facility, authority, facility, tls_ca, tls_name } => {
             let app = open(cli).await?;
             let token = login(&app, cli).await?;
             let mut routes: Vec<_> = app.hl7_routes().await?.into_iter().filter(|r| &r.name != name).collect();
@@ -628,6 +645,10 @@ async fn hl7(cli: &Cli, command: &Hl7Command) -> Result<ExitCode, AppError> {
                 local_authority: authority.clone(),
                 sending_application: "MERIDIAN".into(),
                 sending_facility: facility.clone(),
+                tls: match (tls_ca, tls_name) {
+                    (Some(ca), Some(name)) => Some(meridian_app::RouteTls { ca_file: ca.to_string_lossy().into_owned(), server_name: name.clone() }),
+                    _ => None,
+                },
             });
             app.configure_hl7_routes(&token, &routes).await?;
             app.close().await;
@@ -642,12 +663,17 @@ async fn hl7(cli: &Cli, command: &Hl7Command) -> Result<ExitCode, AppError> {
                 return Ok(ExitCode::from(5));
             }
         }
-        Hl7Command::Listen { bind, authority, application, facility, offset_minutes } => {
+        Hl7Command::Listen { bind, authority, application, facility, offset_minutes, tls_cert, tls_key } => {
             let app = open(cli).await?;
             let config = meridian_v2fhir::MappingConfig::new(authority, application, facility, *offset_minutes);
-            let listener = meridian_mllp::Listener::bind(bind, meridian_mllp::ListenerConfig::default())
+            let mut listener = meridian_mllp::Listener::bind(bind, meridian_mllp::ListenerConfig::default())
                 .await
                 .map_err(|e| AppError::Validation(format!("cannot listen on {bind}: {e}")))?;
+            if let (Some(cert), Some(key)) = (tls_cert, tls_key) {
+                let read = |p: &PathBuf| std::fs::read(p).map_err(|e| AppError::Validation(format!("cannot read {}: {e}", p.display())));
+                let tls = meridian_mllp::TlsServer::new(&read(cert)?, &read(key)?).map_err(|e| AppError::Validation(e.to_string()))?;
+                listener = listener.with_tls(tls);
+            }
             let addr = listener.local_addr().map_err(|e| AppError::Internal(e.to_string()))?;
             let receiver = app.clone();
             let handle = listener

@@ -5,7 +5,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::{Decoder, MllpError, frame};
+use crate::tls::Io;
+use crate::{Decoder, MllpError, TlsClient, frame};
 
 /// How long the client waits.
 #[derive(Debug, Clone, Copy)]
@@ -22,17 +23,30 @@ impl Default for Timeouts {
 }
 
 /// An MLLP client for one peer.
-#[derive(Debug)]
 pub struct Client {
     addr: String,
     timeouts: Timeouts,
     max_frame: usize,
-    conn: Option<(TcpStream, Decoder)>,
+    tls: Option<TlsClient>,
+    conn: Option<(Box<dyn Io>, Decoder)>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("addr", &self.addr).field("tls", &self.tls.is_some()).finish_non_exhaustive()
+    }
 }
 
 impl Client {
     pub fn new(addr: impl Into<String>, timeouts: Timeouts) -> Client {
-        Client { addr: addr.into(), timeouts, max_frame: 16 * 1024 * 1024, conn: None }
+        Client { addr: addr.into(), timeouts, max_frame: 16 * 1024 * 1024, tls: None, conn: None }
+    }
+
+    /// Uses TLS for every connection.
+    pub fn with_tls(mut self, tls: TlsClient) -> Client {
+        self.tls = Some(tls);
+        self.conn = None;
+        self
     }
 
     pub fn addr(&self) -> &str {
@@ -57,6 +71,12 @@ impl Client {
                 .map_err(|_| MllpError::Timeout(self.timeouts.connect))?
                 .map_err(MllpError::Connect)?;
             stream.set_nodelay(true)?;
+            let stream: Box<dyn Io> = match &self.tls {
+                Some(tls) => tokio::time::timeout(self.timeouts.connect, tls.connect(stream))
+                    .await
+                    .map_err(|_| MllpError::Timeout(self.timeouts.connect))??,
+                None => Box::new(stream),
+            };
             self.conn = Some((stream, Decoder::new(self.max_frame)));
         }
         let Some((stream, decoder)) = self.conn.as_mut() else {

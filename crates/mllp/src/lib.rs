@@ -7,6 +7,10 @@
 //! timed-out message is never taken for the current one. The listener bounds message size,
 //! concurrent connections and idle time.
 //!
+//! Connections may use TLS (rustls): the client trusts the CA certificates it is given (an
+//! interface engine's private CA) and checks the peer's name; the listener presents a
+//! certificate chain and key from PEM.
+//!
 //! It refuses to know HL7 beyond finding MSA-2 in a reply: parsing, storage, retries across
 //! restarts (the store-and-forward queue) belong to the caller, which keeps undelivered
 //! messages in its database.
@@ -22,12 +26,14 @@
 mod client;
 mod frame;
 mod server;
+mod tls;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
 pub use client::{Client, Timeouts, ack_control_id};
 pub use frame::{Decoder, END, START, frame};
 pub use server::{Listener, ListenerConfig, ListenerHandle};
+pub use tls::{TlsClient, TlsServer};
 
 use std::time::Duration;
 
@@ -49,11 +55,13 @@ pub enum MllpError {
     OutsideFrame,
     #[error("the MLLP peer sent a reply that is not an HL7 acknowledgement (no MSA segment)")]
     NotAnAck,
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 impl MllpError {
     /// Whether sending again later may succeed (network trouble rather than a refusal).
     pub fn is_retryable(&self) -> bool {
-        !matches!(self, MllpError::TooLarge { .. })
+        !matches!(self, MllpError::TooLarge { .. } | MllpError::Tls(_))
     }
 }

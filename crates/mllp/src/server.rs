@@ -6,10 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
-use crate::{Decoder, MllpError, frame};
+use crate::tls::Io;
+use crate::{Decoder, MllpError, TlsServer, frame};
 
 /// Limits of a listener.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +32,7 @@ impl Default for ListenerConfig {
 pub struct Listener {
     listener: TcpListener,
     config: ListenerConfig,
+    tls: Option<TlsServer>,
 }
 
 /// Stops a running listener (dropping it does too).
@@ -55,7 +57,13 @@ impl ListenerHandle {
 
 impl Listener {
     pub async fn bind(addr: &str, config: ListenerConfig) -> Result<Listener, MllpError> {
-        Ok(Listener { listener: TcpListener::bind(addr).await?, config })
+        Ok(Listener { listener: TcpListener::bind(addr).await?, config, tls: None })
+    }
+
+    /// Requires TLS on every connection.
+    pub fn with_tls(mut self, tls: TlsServer) -> Listener {
+        self.tls = Some(tls);
+        self
     }
 
     pub fn local_addr(&self) -> Result<SocketAddr, MllpError> {
@@ -73,6 +81,7 @@ impl Listener {
         let (stop, stopped) = watch::channel(false);
         let config = self.config;
         let listener = self.listener;
+        let tls = self.tls;
         let task = tokio::spawn(async move {
             let permits = Arc::new(Semaphore::new(config.max_connections));
             let mut stopped_accept = stopped.clone();
@@ -86,8 +95,17 @@ impl Listener {
                         let Ok(permit) = permits.clone().try_acquire_owned() else { continue };
                         let handler = handler.clone();
                         let stopped = stopped.clone();
+                        let tls = tls.clone();
                         connections.spawn(async move {
-                            let _ = serve_connection(stream, handler, config, stopped).await;
+                            let _ = stream.set_nodelay(true);
+                            let stream: Result<Box<dyn Io>, MllpError> = match &tls {
+                                // A handshake that stalls is cut off like an idle connection.
+                                Some(t) => tokio::time::timeout(config.idle, t.accept(stream)).await.unwrap_or(Err(MllpError::Timeout(config.idle))),
+                                None => Ok(Box::new(stream)),
+                            };
+                            if let Ok(stream) = stream {
+                                let _ = serve_connection(stream, handler, config, stopped).await;
+                            }
                             drop(permit);
                         });
                     }
@@ -101,7 +119,7 @@ impl Listener {
 }
 
 async fn serve_connection<H, F>(
-    mut stream: TcpStream,
+    mut stream: Box<dyn Io>,
     handler: H,
     config: ListenerConfig,
     mut stopped: watch::Receiver<bool>,
@@ -110,7 +128,6 @@ where
     H: Fn(Vec<u8>) -> F,
     F: Future<Output = Vec<u8>>,
 {
-    stream.set_nodelay(true)?;
     let mut decoder = Decoder::new(config.max_frame);
     let mut buf = vec![0u8; 64 * 1024];
     loop {

@@ -178,6 +178,7 @@ fn route(name: &str, port: u16, order_message: &str) -> meridian_app::Hl7Route {
         local_authority: "MERIDIAN".into(),
         sending_application: "MERIDIAN".into(),
         sending_facility: "GOODHEALTH".into(),
+        tls: None,
     }
 }
 
