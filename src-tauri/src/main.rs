@@ -43,8 +43,14 @@ impl Desktop {
 
 /// Starts background sync when the workspace names a FHIR server.
 fn start_sync(path: &std::path::Path, app: &App) -> Option<meridian_app::sync::SyncHandle> {
-    let config = meridian_app::WorkspaceConfig::read(path).ok()?.sync?;
-    let endpoint = meridian_fhirclient::Endpoint::new(config.fhir_base_url.clone());
+    let keys = OsKeyring::new().ok()?;
+    let (config, endpoint) = match meridian_app::WorkspaceConfig::sync_endpoint(path, &keys) {
+        Ok(found) => found?,
+        Err(e) => {
+            eprintln!("meridian: sync is off: {e}");
+            return None;
+        }
+    };
     let client = match meridian_fhirclient::Client::new(endpoint) {
         Ok(c) => c,
         Err(e) => {

@@ -50,6 +50,21 @@ pub struct SyncConfig {
     /// Seconds between runs when nothing changes locally.
     #[serde(default = "default_interval")]
     pub interval_secs: u32,
+    /// How Meridian authenticates to the server.
+    #[serde(default)]
+    pub auth: SyncAuth,
+}
+
+/// The server's authentication. The secret (a bearer token, or the PKCS#8 PEM of the P-384
+/// key for SMART backend services) is kept in the OS keyring under `db-<id>.fhir-credential`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum SyncAuth {
+    #[default]
+    None,
+    Bearer,
+    /// SMART backend services: client credentials with a signed JWT assertion (ES384).
+    Smart { token_url: String, client_id: String, key_id: String, scope: String },
 }
 
 fn default_interval() -> u32 {
@@ -108,11 +123,59 @@ impl WorkspaceConfig {
         serde_json::from_str(&text).map_err(|e| AppError::KeyUnavailable(format!("the workspace file is damaged: {e}")))
     }
 
-    /// Sets (or with `None` clears) the FHIR server this workspace syncs with.
+    /// Sets (or with `None` clears) the FHIR server this workspace syncs with, without
+    /// authentication.
     pub fn set_sync_server(db: &Path, server: Option<&str>) -> Result<()> {
         let mut config = Self::read(db)?;
-        config.sync = server.map(|s| SyncConfig { fhir_base_url: s.to_owned(), interval_secs: default_interval() });
+        config.sync = server.map(|s| SyncConfig { fhir_base_url: s.to_owned(), interval_secs: default_interval(), auth: SyncAuth::None });
         config.write(db)
+    }
+
+    /// The keyring account of this workspace's FHIR credential.
+    pub fn credential_account(&self) -> String {
+        format!("db-{}.fhir-credential", self.db_id)
+    }
+
+    /// Sets the FHIR server with its authentication; `secret` (token or key PEM) goes to the
+    /// keyring, never to the workspace file.
+    pub fn set_sync(db: &Path, keys: &dyn KeyStore, sync: SyncConfig, secret: Option<&str>) -> Result<()> {
+        let mut config = Self::read(db)?;
+        let account = config.credential_account();
+        match (&sync.auth, secret) {
+            (SyncAuth::None, _) => keys.delete(&account).map_err(|e| AppError::KeyUnavailable(e.to_string()))?,
+            (_, Some(secret)) => keys.store_secret(&account, secret).map_err(|e| AppError::KeyUnavailable(e.to_string()))?,
+            (_, None) => return Err(AppError::Validation("this authentication needs a credential (a token, or the client's private key)".into())),
+        }
+        config.sync = Some(sync);
+        config.write(db)
+    }
+
+    /// The FHIR endpoint of this workspace with its credential from the keyring, if sync is
+    /// configured.
+    pub fn sync_endpoint(db: &Path, keys: &dyn KeyStore) -> Result<Option<(SyncConfig, meridian_fhirclient::Endpoint)>> {
+        let config = Self::read(db)?;
+        let Some(sync) = config.sync.clone() else { return Ok(None) };
+        let secret = || -> Result<zeroize::Zeroizing<String>> {
+            keys.load_secret(&config.credential_account())
+                .map_err(|e| AppError::KeyUnavailable(e.to_string()))?
+                .ok_or_else(|| AppError::KeyUnavailable("the FHIR server's credential is not in the keyring; configure sync again".into()))
+        };
+        let auth = match &sync.auth {
+            SyncAuth::None => meridian_fhirclient::Auth::None,
+            SyncAuth::Bearer => meridian_fhirclient::Auth::Bearer(meridian_fhirclient::Secret::new(secret()?.as_str())),
+            SyncAuth::Smart { token_url, client_id, key_id, scope } => {
+                let key = meridian_fhirclient::SigningKey::from_pkcs8_pem(&secret()?).map_err(|e| AppError::Validation(e.to_string()))?;
+                meridian_fhirclient::Auth::SmartBackend(meridian_fhirclient::SmartBackend {
+                    token_url: token_url.clone(),
+                    client_id: client_id.clone(),
+                    key,
+                    scope: scope.clone(),
+                    key_id: key_id.clone(),
+                })
+            }
+        };
+        let endpoint = meridian_fhirclient::Endpoint::new(sync.fhir_base_url.clone()).with_auth(auth);
+        Ok(Some((sync, endpoint)))
     }
 
     fn write(&self, db: &Path) -> Result<()> {

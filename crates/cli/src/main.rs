@@ -168,10 +168,26 @@ enum SyncCommand {
         #[arg(long, default_value_t = 30)]
         timeout: u64,
     },
-    /// Sets the workspace's FHIR server (stored beside the database).
+    /// Sets the workspace's FHIR server (stored beside the database) and its authentication;
+    /// the credential goes to the OS keyring: a bearer token from $MERIDIAN_FHIR_TOKEN (or
+    /// the terminal), or for SMART backend services the P-384 private key in --key-file
+    /// (PKCS#8 PEM), which may be deleted afterwards.
     Configure {
         #[arg(long)]
         server: String,
+        /// none, bearer or smart.
+        #[arg(long, default_value = "none")]
+        auth: String,
+        #[arg(long)]
+        token_url: Option<String>,
+        #[arg(long)]
+        client_id: Option<String>,
+        #[arg(long, default_value = "meridian-1")]
+        key_id: String,
+        #[arg(long, default_value = "system/*.cruds")]
+        scope: String,
+        #[arg(long)]
+        key_file: Option<PathBuf>,
     },
     /// Prints the sync status: state, pending changes, conflicts, last success and error.
     Status,
@@ -274,6 +290,12 @@ impl KeyStore for NoKeyring {
     }
     fn delete(&self, _: &str) -> Result<(), meridian_security::keys::KeyStoreError> {
         Ok(())
+    }
+    fn load_secret(&self, _: &str) -> Result<Option<zeroize::Zeroizing<String>>, meridian_security::keys::KeyStoreError> {
+        Ok(None)
+    }
+    fn store_secret(&self, _: &str, _: &str) -> Result<(), meridian_security::keys::KeyStoreError> {
+        Err(meridian_security::keys::KeyStoreError::Unavailable { reason: "no keyring on this machine".into() })
     }
 }
 
@@ -563,8 +585,24 @@ fn value_text(v: &meridian_api::ObservationRow) -> String {
 
 async fn sync(cli: &Cli, command: &SyncCommand) -> Result<ExitCode, AppError> {
     match command {
-        SyncCommand::Configure { server } => {
-            meridian_app::WorkspaceConfig::set_sync_server(&cli.db, Some(server))?;
+        SyncCommand::Configure { server, auth, token_url, client_id, key_id, scope, key_file } => {
+            let keys = keystore()?;
+            let (auth, secret) = match auth.as_str() {
+                "none" => (meridian_app::SyncAuth::None, None),
+                "bearer" => (meridian_app::SyncAuth::Bearer, Some(zeroize::Zeroizing::new(secret("MERIDIAN_FHIR_TOKEN", "bearer token")?))),
+                "smart" => {
+                    let (Some(token_url), Some(client_id), Some(key_file)) = (token_url, client_id, key_file) else {
+                        return Err(AppError::Validation("--auth smart needs --token-url, --client-id and --key-file".into()));
+                    };
+                    let pem = std::fs::read_to_string(key_file).map_err(|e| AppError::Validation(format!("cannot read the key file: {e}")))?;
+                    meridian_fhirclient::SigningKey::from_pkcs8_pem(&pem).map_err(|e| AppError::Validation(e.to_string()))?;
+                    let auth = meridian_app::SyncAuth::Smart { token_url: token_url.clone(), client_id: client_id.clone(), key_id: key_id.clone(), scope: scope.clone() };
+                    (auth, Some(zeroize::Zeroizing::new(pem)))
+                }
+                other => return Err(AppError::Validation(format!("unknown --auth '{}'; use none, bearer or smart", other.chars().take(20).collect::<String>()))),
+            };
+            let config = meridian_app::SyncConfig { fhir_base_url: server.clone(), interval_secs: 30, auth };
+            meridian_app::WorkspaceConfig::set_sync(&cli.db, keys.as_ref(), config, secret.as_deref().map(String::as_str))?;
             println!("sync server set");
         }
         SyncCommand::Status => {
@@ -581,11 +619,16 @@ async fn sync(cli: &Cli, command: &SyncCommand) -> Result<ExitCode, AppError> {
             app.close().await;
         }
         SyncCommand::Run { server, timeout } => {
-            let config = meridian_app::WorkspaceConfig::read(&cli.db)?;
-            let Some(server) = server.clone().or(config.sync.map(|s| s.fhir_base_url)) else {
-                return Err(AppError::Validation("no FHIR server: pass --server or run `meridian sync configure`".into()));
+            let configured = match keystore() {
+                Ok(keys) => meridian_app::WorkspaceConfig::sync_endpoint(&cli.db, keys.as_ref())?,
+                Err(_) => meridian_app::WorkspaceConfig::sync_endpoint(&cli.db, &NoKeyring)?,
             };
-            let endpoint = meridian_fhirclient::Endpoint::new(server.clone()).with_timeout(std::time::Duration::from_secs(*timeout));
+            let (server, endpoint) = match (server, configured) {
+                (Some(s), _) => (s.clone(), meridian_fhirclient::Endpoint::new(s.clone())),
+                (None, Some((config, endpoint))) => (config.fhir_base_url, endpoint),
+                (None, None) => return Err(AppError::Validation("no FHIR server: pass --server or run `meridian sync configure`".into())),
+            };
+            let endpoint = endpoint.with_timeout(std::time::Duration::from_secs(*timeout));
             let client = meridian_fhirclient::Client::new(endpoint).map_err(|e| AppError::Validation(e.to_string()))?;
             let app = open(cli).await?;
             let sync = meridian_app::sync::FhirSync::new(app.clone(), client, server);

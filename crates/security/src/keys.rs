@@ -227,8 +227,13 @@ pub trait KeyStore: Send + Sync {
     fn load(&self, account: &str) -> Result<Option<MasterKey>, KeyStoreError>;
     /// Saves `key` under `account`, replacing any earlier key.
     fn store(&self, account: &str, key: &MasterKey) -> Result<(), KeyStoreError>;
-    /// Removes the key under `account`; removing a missing key succeeds.
+    /// Removes the key (or secret) under `account`; removing a missing one succeeds.
     fn delete(&self, account: &str) -> Result<(), KeyStoreError>;
+    /// A text credential (an interface's bearer token or private key PEM) saved under
+    /// `account`, or `None` if there is none.
+    fn load_secret(&self, account: &str) -> Result<Option<Zeroizing<String>>, KeyStoreError>;
+    /// Saves a text credential under `account`, replacing any earlier one.
+    fn store_secret(&self, account: &str, secret: &str) -> Result<(), KeyStoreError>;
 }
 
 /// Why a [`KeyStore`] operation failed. Never contains key bytes.

@@ -65,3 +65,45 @@ async fn keyring_rotation_survives_a_crash_between_rekey_and_keyring_update() {
     assert_eq!(keys.load(&account).unwrap().unwrap(), next);
     assert!(keys.load(&format!("{account}.next")).unwrap().is_none());
 }
+
+#[tokio::test]
+async fn fhir_credentials_live_in_the_keyring_not_in_the_workspace_file() {
+    use meridian_app::{SyncAuth, SyncConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let keys = MemoryKeyStore::new();
+    Workspace::create(&db, KeySource::Keyring, &keys, None).await.unwrap().close().await;
+    let token = "tok-3f9a0c1e-bearer-SECRET";
+    let bearer = SyncConfig { fhir_base_url: "https://fhir.hospital.test/r4".into(), interval_secs: 30, auth: SyncAuth::Bearer };
+    WorkspaceConfig::set_sync(&db, &keys, bearer.clone(), Some(token)).unwrap();
+    let file = std::fs::read_to_string(dir.path().join("s.db.meridian.json")).unwrap();
+    assert!(file.contains("fhir.hospital.test") && !file.contains(token), "the token is not in the file");
+    let (config, endpoint) = WorkspaceConfig::sync_endpoint(&db, &keys).unwrap().expect("configured");
+    assert_eq!(config, bearer);
+    assert!(matches!(&endpoint.auth, meridian_fhirclient::Auth::Bearer(s) if s.expose() == token));
+    assert!(!format!("{endpoint:?}").contains(token), "Debug hides the token");
+
+    // Without the keyring entry the failure says what to do; without a secret, bearer is refused.
+    assert!(matches!(WorkspaceConfig::sync_endpoint(&db, &MemoryKeyStore::new()), Err(AppError::KeyUnavailable(m)) if m.contains("configure sync again")));
+    assert!(matches!(WorkspaceConfig::set_sync(&db, &keys, bearer, None), Err(AppError::Validation(_))));
+
+    // SMART backend services: the private key goes to the keyring.
+    let out = std::process::Command::new("openssl").args(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"]).output().expect("openssl");
+    let pem = String::from_utf8(out.stdout).unwrap();
+    assert!(pem.contains("BEGIN PRIVATE KEY"), "PKCS#8 from openssl");
+    let smart = SyncConfig {
+        fhir_base_url: "https://fhir.hospital.test/r4".into(),
+        interval_secs: 30,
+        auth: SyncAuth::Smart { token_url: "https://auth.hospital.test/token".into(), client_id: "meridian-ws-12".into(), key_id: "k1".into(), scope: "system/*.cruds".into() },
+    };
+    WorkspaceConfig::set_sync(&db, &keys, smart, Some(&pem)).unwrap();
+    let file = std::fs::read_to_string(dir.path().join("s.db.meridian.json")).unwrap();
+    assert!(!file.contains("PRIVATE KEY"));
+    let (_, endpoint) = WorkspaceConfig::sync_endpoint(&db, &keys).unwrap().expect("configured");
+    assert!(matches!(&endpoint.auth, meridian_fhirclient::Auth::SmartBackend(s) if s.client_id == "meridian-ws-12"));
+
+    // Back to no authentication: the credential is removed from the keyring.
+    WorkspaceConfig::set_sync(&db, &keys, SyncConfig { fhir_base_url: "http://127.0.0.1:8080".into(), interval_secs: 30, auth: SyncAuth::None }, None).unwrap();
+    let config = WorkspaceConfig::read(&db).unwrap();
+    assert_eq!(keys.load_secret(&config.credential_account()).unwrap(), None);
+}

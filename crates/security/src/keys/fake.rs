@@ -3,12 +3,15 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
+use zeroize::Zeroizing;
+
 use super::{KeyStore, KeyStoreError, MasterKey, check_account};
 
 /// A [`KeyStore`] in process memory, with the same account rules as [`super::OsKeyring`].
 #[derive(Debug, Default)]
 pub struct MemoryKeyStore {
     keys: Mutex<HashMap<String, MasterKey>>,
+    secrets: Mutex<HashMap<String, Zeroizing<String>>>,
 }
 
 impl MemoryKeyStore {
@@ -37,6 +40,20 @@ impl KeyStore for MemoryKeyStore {
         check_account(account)?;
         let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
         keys.remove(account);
+        self.secrets.lock().unwrap_or_else(PoisonError::into_inner).remove(account);
+        Ok(())
+    }
+
+    fn load_secret(&self, account: &str) -> Result<Option<Zeroizing<String>>, KeyStoreError> {
+        check_account(account)?;
+        let secrets = self.secrets.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(secrets.get(account).cloned())
+    }
+
+    fn store_secret(&self, account: &str, secret: &str) -> Result<(), KeyStoreError> {
+        check_account(account)?;
+        let mut secrets = self.secrets.lock().unwrap_or_else(PoisonError::into_inner);
+        secrets.insert(account.to_owned(), Zeroizing::new(secret.to_owned()));
         Ok(())
     }
 }
@@ -64,6 +81,14 @@ impl KeyStore for FailingKeyStore {
     }
 
     fn delete(&self, _account: &str) -> Result<(), KeyStoreError> {
+        Err(Self::error())
+    }
+
+    fn load_secret(&self, _account: &str) -> Result<Option<Zeroizing<String>>, KeyStoreError> {
+        Err(Self::error())
+    }
+
+    fn store_secret(&self, _account: &str, _secret: &str) -> Result<(), KeyStoreError> {
         Err(Self::error())
     }
 }

@@ -169,6 +169,26 @@ impl KeyStore for OsKeyring {
         entry.set_password(&key.to_hex()).map_err(map_error)
     }
 
+    fn load_secret(&self, account: &str) -> Result<Option<Zeroizing<String>>, KeyStoreError> {
+        let entry = self.entry(account)?;
+        match entry.get_password() {
+            Ok(text) => Ok(Some(Zeroizing::new(text))),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(keyring_core::Error::BadEncoding(mut bytes)) => {
+                bytes.zeroize();
+                Err(KeyStoreError::Corrupt {
+                    account: account.to_owned(),
+                })
+            }
+            Err(e) => Err(map_error(e)),
+        }
+    }
+
+    fn store_secret(&self, account: &str, secret: &str) -> Result<(), KeyStoreError> {
+        let entry = self.entry(account)?;
+        entry.set_password(secret).map_err(map_error)
+    }
+
     fn delete(&self, account: &str) -> Result<(), KeyStoreError> {
         let entry = self.entry(account)?;
         match entry.delete_credential() {
