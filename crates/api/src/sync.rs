@@ -26,7 +26,10 @@ pub struct SyncStatus {
 /// One differing element of a conflict: the JSON path and both sides' values as text.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConflictField {
+    /// The element's JSON path, e.g. `valueQuantity.value`.
     pub path: String,
+    /// What a clinician calls it, e.g. `Note text`, `Value`.
+    pub label: String,
     pub local: Option<String>,
     pub server: Option<String>,
 }
@@ -36,6 +39,8 @@ pub struct ConflictField {
 pub struct SyncConflict {
     pub id: i64,
     pub resource_type: String,
+    /// What a clinician calls the record: `Note`, `Observation`, `Demographics`...
+    pub kind: String,
     pub resource_id: String,
     pub patient_id: Option<String>,
     pub patient_name: Option<String>,

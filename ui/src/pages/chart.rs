@@ -427,14 +427,14 @@ fn Conflicts(patient_id: String, on_done: impl Fn() + Copy + Send + Sync + 'stat
         view! {
             <div class="conflict" data-testid="conflict">
                 <p>
-                    <strong>{format!("{} changed here and on the hospital server", c.resource_type)}</strong>
+                    <strong>{format!("{} changed here and on the hospital server", c.kind)}</strong>
                     {if c.server_deleted { " — the server deleted its copy" } else { "" }}
                 </p>
                 <table class="grid compact">
                     <thead><tr><th>"Element"</th><th>"This workstation"</th><th>"Hospital server"</th></tr></thead>
                     <tbody>
                         {c.fields.into_iter().map(|f| view! {
-                            <tr><td class="mono">{f.path}</td><td>{f.local.unwrap_or_else(|| "—".into())}</td><td>{f.server.unwrap_or_else(|| "—".into())}</td></tr>
+                            <tr><td title=f.path>{f.label}</td><td>{f.local.unwrap_or_else(|| "—".into())}</td><td>{f.server.unwrap_or_else(|| "—".into())}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>

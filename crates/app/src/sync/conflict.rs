@@ -108,12 +108,13 @@ fn view(row: &ConflictRow, patient_name: Option<String>, local: Option<&Resource
         .into_iter()
         .filter_map(|p| {
             let (a, b) = (get(&local_leaves, p), get(&server_leaves, p));
-            (a != b).then(|| ConflictField { path: p.clone(), local: a, server: b })
+            (a != b).then(|| ConflictField { label: label(&row.rtype, p), path: p.clone(), local: a, server: b })
         })
         .collect();
     SyncConflict {
         id: row.conflict_id,
         resource_type: row.rtype.clone(),
+        kind: kind(&row.rtype).to_owned(),
         resource_id: row.id.clone(),
         patient_id: row.patient_id.clone(),
         patient_name,
@@ -123,6 +124,43 @@ fn view(row: &ConflictRow, patient_name: Option<String>, local: Option<&Resource
         server_deleted: row.server_body.is_none(),
         fields,
     }
+}
+
+/// What a clinician calls a record type.
+fn kind(rtype: &str) -> &str {
+    match rtype {
+        "DocumentReference" => "Note",
+        "Patient" => "Demographics",
+        "AllergyIntolerance" => "Allergy",
+        "Condition" => "Problem",
+        "MedicationStatement" => "Medication",
+        "ServiceRequest" => "Order",
+        "DiagnosticReport" => "Report",
+        "Encounter" => "Encounter",
+        other => other,
+    }
+}
+
+/// What a clinician calls an element; the JSON path where no better name is known.
+fn label(rtype: &str, path: &str) -> String {
+    let known = match (rtype, path) {
+        ("DocumentReference", "description") => Some("Title"),
+        ("DocumentReference", "date") => Some("Last edited"),
+        ("DocumentReference", "docStatus") => Some("Status"),
+        ("DocumentReference", p) if p.ends_with(".attachment.text") => Some("Note text"),
+        (_, "valueQuantity.value") => Some("Value"),
+        (_, "valueQuantity.unit") => Some("Unit"),
+        (_, "effectiveDateTime") => Some("Taken at"),
+        (_, "status") => Some("Status"),
+        (_, "birthDate") => Some("Date of birth"),
+        (_, "gender") => Some("Sex"),
+        (_, p) if p.starts_with("name[") && p.ends_with(".family") => Some("Family name"),
+        (_, p) if p.starts_with("name[") && p.contains(".given[") => Some("Given name"),
+        (_, p) if p.starts_with("telecom[") => Some("Phone or email"),
+        (_, p) if p.starts_with("address[") => Some("Address"),
+        _ => None,
+    };
+    known.map_or_else(|| path.to_owned(), str::to_owned)
 }
 
 /// Flattens JSON into `(path, text)` leaves: `code.coding[0].display`.
@@ -138,6 +176,15 @@ fn leaves(path: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
             for (i, v) in a.iter().enumerate() {
                 leaves(&format!("{path}[{i}]"), v, out);
             }
+        }
+        // Note text travels base64-encoded; a person compares the words, not the encoding.
+        serde_json::Value::String(s) if path.ends_with(".attachment.data") => {
+            let text = crate::notes::base64::decode(s).and_then(|b| String::from_utf8(b).ok());
+            let label = path.trim_end_matches(".data").to_owned() + ".text";
+            out.push(match text {
+                Some(t) => (label, t),
+                None => (path.to_owned(), s.clone()),
+            });
         }
         serde_json::Value::String(s) => out.push((path.to_owned(), s.clone())),
         other => out.push((path.to_owned(), other.to_string())),

@@ -27,6 +27,12 @@ pub(crate) enum Applied {
 }
 
 impl App {
+    /// Whether the server's `version` of the resource is the one both sides already agree on.
+    pub(crate) async fn sync_known(&self, rtype: &str, id: &str, version: &str) -> Result<bool> {
+        let mut tx = self.store.write(self.clock.now()).await?;
+        Ok(tx.sync_state(rtype, id).await?.is_some_and(|s| s.server_version == version))
+    }
+
     /// Applies one server version: writes it locally unless the record also changed here since
     /// both sides last agreed (then a conflict is kept). One transaction with its audit record.
     pub(crate) async fn sync_apply_remote(&self, token: &str, rtype: &str, id: &str, server_version: &str, resource: Option<Resource>) -> Result<Applied> {
@@ -153,6 +159,12 @@ impl FhirSync {
         for entry in latest.into_iter().rev() {
             let (Some(rtype), Some(id)) = (entry.resource_type.as_deref(), entry.id.as_deref()) else { continue };
             let version = entry.version_id.clone().unwrap_or_default();
+            // Most of a history is what this workstation pushed itself: known versions are
+            // skipped without opening the record (nothing of the patient is read or written).
+            if self.app.sync_known(rtype, id, &version).await? {
+                report.known += 1;
+                continue;
+            }
             match self.app.sync_apply_remote(&token, rtype, id, &version, entry.resource).await? {
                 Applied::Written => report.applied += 1,
                 Applied::Known => report.known += 1,

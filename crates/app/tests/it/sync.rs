@@ -108,7 +108,11 @@ async fn a_record_changed_on_both_sides_waits_for_a_person_then_both_agree() {
     assert_eq!(conflicts.len(), 1);
     let shown = &conflicts[0];
     assert_eq!(shown.resource_type, "DocumentReference");
+    assert_eq!(shown.kind, "Note");
     let description = shown.fields.iter().find(|f| f.path == "description").expect("the server's edit is shown");
+    assert_eq!(description.label, "Title");
+    let text = shown.fields.iter().find(|f| f.label == "Note text").expect("the note's words, decoded");
+    assert!(text.local.as_deref().is_some_and(|t| t.contains("walking")), "{:?}", text.local.as_deref().map(str::len));
     assert_eq!((description.local.as_deref(), description.server.as_deref()), (Some("Progress"), Some("Edited in the hospital EHR")));
     assert!(shown.fields.iter().any(|f| f.path.starts_with("content[0]")), "the local edit is shown");
 
