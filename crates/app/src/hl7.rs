@@ -157,7 +157,7 @@ impl App {
 fn parse_error_code(e: &meridian_hl7v2::ParseError) -> Hl7ErrorCode {
     use meridian_hl7v2::ParseErrorKind as K;
     match e.kind() {
-        K::MissingMsh | K::BadSegmentId { .. } => Hl7ErrorCode::SegmentSequence,
+        K::MissingMsh | K::BadSegmentId => Hl7ErrorCode::SegmentSequence,
         K::MissingControlId | K::MissingMessageType | K::MissingVersion => Hl7ErrorCode::RequiredFieldMissing,
         _ => Hl7ErrorCode::DataTypeError,
     }

@@ -397,24 +397,7 @@ impl Tx {
 
     /// The oldest outbox entries not yet sent.
     pub async fn pending_outbox(&mut self, limit: i64) -> Result<Vec<OutboxEntry>> {
-        let rows = sqlx::query(
-            "SELECT seq, rtype, id, version, op, attempts FROM outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?",
-        )
-        .bind(limit)
-        .fetch_all(&mut *self.tx)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OutboxEntry {
-                    seq: r.try_get("seq")?,
-                    rtype: r.try_get("rtype")?,
-                    id: r.try_get("id")?,
-                    version: r.try_get("version")?,
-                    op: r.try_get("op")?,
-                    attempts: r.try_get("attempts")?,
-                })
-            })
-            .collect()
+        self.pending_outbox_after(0, limit).await
     }
 
     /// Checks the invariant between versions and outbox: every local version has exactly one

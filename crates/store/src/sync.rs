@@ -179,6 +179,7 @@ impl Tx {
     /// Pending outbox rows after `after_seq`, oldest first: a cursor, so rows left pending (a
     /// conflict, a refusal) do not hold up the ones behind them.
     pub async fn pending_outbox_after(&mut self, after_seq: i64, limit: i64) -> Result<Vec<crate::OutboxEntry>> {
+        // Sequence numbers start at 1, so 0 means from the beginning.
         let rows = sqlx::query(
             "SELECT seq, rtype, id, version, op, attempts FROM outbox WHERE sent_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
         )

@@ -157,3 +157,29 @@ pub(crate) fn data_free(e: &ClientError) -> String {
         _ => e.to_string(),
     }
 }
+
+/// A new conflict (its id and detection time are set by the store).
+pub(crate) fn conflict_row(
+    rtype: &str,
+    id: &str,
+    patient_id: Option<String>,
+    local_version: i64,
+    base_version: Option<i64>,
+    server_version: String,
+    server_body: Option<Vec<u8>>,
+) -> meridian_store::ConflictRow {
+    meridian_store::ConflictRow {
+        conflict_id: 0,
+        rtype: rtype.to_owned(),
+        id: id.to_owned(),
+        patient_id,
+        local_version,
+        base_version,
+        server_version,
+        server_body,
+        detected_at: meridian_domain::time::Timestamp(0),
+        resolved_at: None,
+        resolution: None,
+        resolved_by: None,
+    }
+}

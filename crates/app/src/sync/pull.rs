@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use meridian_domain::access::Action;
 use meridian_fhir::Resource;
 use meridian_fhirclient::HistoryEntry;
-use meridian_store::{ConflictRow, Origin, Tx};
+use meridian_store::{Origin, Tx};
 
 use super::{FhirSync, META_PULL_SINCE, PullReport, SyncError, same_content};
 use crate::guard::{Ctx, Target};
@@ -108,21 +108,10 @@ async fn keep_conflict(
     server_version: &str,
     server_body: Option<Vec<u8>>,
 ) -> Result<()> {
-    tx.record_conflict(&ConflictRow {
-        conflict_id: 0,
-        rtype: rtype.to_owned(),
-        id: id.to_owned(),
-        patient_id: patient_id.or_else(|| head.as_ref().and_then(|h| h.patient_id.clone())),
-        local_version: head.as_ref().map_or(0, |h| h.version),
-        base_version: state.as_ref().map(|s| s.local_version),
-        server_version: server_version.to_owned(),
-        server_body,
-        detected_at: meridian_domain::time::Timestamp(0),
-        resolved_at: None,
-        resolution: None,
-        resolved_by: None,
-    })
-    .await?;
+    let patient_id = patient_id.or_else(|| head.as_ref().and_then(|h| h.patient_id.clone()));
+    let local_version = head.as_ref().map_or(0, |h| h.version);
+    let base = state.as_ref().map(|s| s.local_version);
+    tx.record_conflict(&super::conflict_row(rtype, id, patient_id, local_version, base, server_version.to_owned(), server_body)).await?;
     tx.record_outbox_failure(rtype, id, "conflict: changed on the server too; waiting for a person to decide").await?;
     Ok(())
 }
@@ -140,10 +129,8 @@ impl FhirSync {
         let mut newest_time = since.clone();
         for _ in 0..MAX_PAGES {
             for entry in page.entries.drain(..) {
-                if let Some(t) = &entry.last_modified {
-                    if meridian_fhir::FhirInstant::parse(t).is_ok() && later(t, &newest_time) {
-                        newest_time = t.clone();
-                    }
+                if let Some(t) = entry.last_modified.as_ref().filter(|t| later(t, &newest_time)) {
+                    newest_time = t.clone();
                 }
                 let (Some(rtype), Some(id)) = (entry.resource_type.clone(), entry.id.clone()) else { continue };
                 if seen.insert((rtype, id)) {

@@ -5,6 +5,7 @@ use meridian_fhir::Resource;
 use meridian_fhirclient::ClientErrorKind;
 use meridian_store::{ConflictRow, Tx};
 
+
 use super::{FhirSync, PushReport, SyncError, same_content};
 use crate::guard::{Ctx, Target};
 use crate::{App, Result};
@@ -139,16 +140,7 @@ impl FhirSync {
         // retry neither repeats the write nor overwrites a change made there since.
         if item.base.is_none() && item.retried {
             match self.client.read(&item.rtype, &item.id).await {
-                Ok(Some(there)) => {
-                    let version = there.version_id.clone().unwrap_or_default();
-                    if same_content(&there.resource, resource) {
-                        app.sync_mark_sent(&item.rtype, &item.id, item.version, &version).await?;
-                        report.already_there += 1;
-                    } else {
-                        self.conflict(&item, version, Some(&there.resource), report).await?;
-                    }
-                    return Ok(());
-                }
+                Ok(Some(there)) => return self.settle(&item, resource, there, report).await,
                 Ok(None) => {}
                 Err(e) => return self.failed(&item, e, report).await,
             }
@@ -167,16 +159,7 @@ impl FhirSync {
             Err(e) if matches!(e.kind, ClientErrorKind::Conflict { .. }) => {
                 // Either our own earlier write whose answer was lost, or someone else's change.
                 match self.client.read(&item.rtype, &item.id).await {
-                    Ok(Some(there)) => {
-                        let version = there.version_id.clone().unwrap_or_default();
-                        if same_content(&there.resource, resource) {
-                            app.sync_mark_sent(&item.rtype, &item.id, item.version, &version).await?;
-                            report.already_there += 1;
-                        } else {
-                            self.conflict(&item, version, Some(&there.resource), report).await?;
-                        }
-                        Ok(())
-                    }
+                    Ok(Some(there)) => self.settle(&item, resource, there, report).await,
                     Ok(None) => self.conflict(&item, "deleted".into(), None, report).await,
                     Err(e) => self.failed(&item, e, report).await,
                 }
@@ -185,24 +168,23 @@ impl FhirSync {
         }
     }
 
+    /// The server already holds a version of what is being pushed: the same content (an
+    /// earlier attempt whose answer was lost) is agreement, anything else a conflict.
+    async fn settle(&self, item: &PushItem, resource: &Resource, there: meridian_fhirclient::Versioned, report: &mut PushReport) -> Result<(), SyncError> {
+        let version = there.version_id.clone().unwrap_or_default();
+        if same_content(&there.resource, resource) {
+            self.app.sync_mark_sent(&item.rtype, &item.id, item.version, &version).await?;
+            report.already_there += 1;
+            Ok(())
+        } else {
+            self.conflict(item, version, Some(&there.resource), report).await
+        }
+    }
+
     async fn conflict(&self, item: &PushItem, server_version: String, there: Option<&Resource>, report: &mut PushReport) -> Result<(), SyncError> {
         let server_body = there.map(meridian_fhir::to_json_vec).transpose().map_err(|e| crate::AppError::Internal(e.to_string()))?;
-        self.app
-            .sync_record_conflict(&ConflictRow {
-                conflict_id: 0,
-                rtype: item.rtype.clone(),
-                id: item.id.clone(),
-                patient_id: item.patient_id.clone(),
-                local_version: item.version,
-                base_version: item.base.as_ref().map(|b| b.0),
-                server_version,
-                server_body,
-                detected_at: meridian_domain::time::Timestamp(0),
-                resolved_at: None,
-                resolution: None,
-                resolved_by: None,
-            })
-            .await?;
+        let row = super::conflict_row(&item.rtype, &item.id, item.patient_id.clone(), item.version, item.base.as_ref().map(|b| b.0), server_version, server_body);
+        self.app.sync_record_conflict(&row).await?;
         report.conflicts += 1;
         Ok(())
     }

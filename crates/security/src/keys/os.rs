@@ -143,25 +143,14 @@ fn map_error(err: keyring_core::Error) -> KeyStoreError {
 
 impl KeyStore for OsKeyring {
     fn load(&self, account: &str) -> Result<Option<MasterKey>, KeyStoreError> {
-        let entry = self.entry(account)?;
-        match entry.get_password() {
-            Ok(text) => {
-                let text = Zeroizing::new(text);
-                MasterKey::from_hex(&text)
-                    .map(Some)
-                    .map_err(|_| KeyStoreError::Corrupt {
-                        account: account.to_owned(),
-                    })
-            }
-            Err(keyring_core::Error::NoEntry) => Ok(None),
-            Err(keyring_core::Error::BadEncoding(mut bytes)) => {
-                bytes.zeroize();
-                Err(KeyStoreError::Corrupt {
-                    account: account.to_owned(),
-                })
-            }
-            Err(e) => Err(map_error(e)),
-        }
+        let Some(text) = self.load_secret(account)? else {
+            return Ok(None);
+        };
+        MasterKey::from_hex(&text)
+            .map(Some)
+            .map_err(|_| KeyStoreError::Corrupt {
+                account: account.to_owned(),
+            })
     }
 
     fn store(&self, account: &str, key: &MasterKey) -> Result<(), KeyStoreError> {
