@@ -97,7 +97,9 @@ fn open(path: &PathBuf) -> Result<App, ApiError> {
             Err(e) => Err(meridian_app::AppError::KeyUnavailable(e.message.clone())),
         }
     })?;
-    Ok(App::new(store, Arc::new(SystemClock), Policy::default()))
+    // The site's policy (idle lock, lockout) from the workspace file, else the defaults.
+    let policy = meridian_app::WorkspaceConfig::read(path).ok().and_then(|c| c.policy).map_or_else(Policy::default, |p| p.apply(Policy::default()));
+    Ok(App::new(store, Arc::new(SystemClock), policy))
 }
 
 fn main() {

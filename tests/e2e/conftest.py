@@ -6,6 +6,7 @@ desktop binary), DISPLAY (an Xvfb display), E2E_OUT (where screenshots go).
 import base64
 import hashlib
 import hmac
+import json
 import os
 import socket
 import struct
@@ -37,13 +38,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def demo():
+def create_demo(patients: int, prefix: str = "meridian-e2e-"):
     """A demo hospital in a fresh encrypted database; returns (db path, accounts)."""
-    tmp = Path(tempfile.mkdtemp(prefix="meridian-e2e-"))
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     db = tmp / "demo.db"
     out = subprocess.run(
-        [os.environ["MERIDIAN_BIN"], "--db", str(db), "demo", "--patients", "24"],
+        [os.environ["MERIDIAN_BIN"], "--db", str(db), "demo", "--patients", str(patients)],
         check=True, capture_output=True, text=True,
     ).stdout
     accounts = {}
@@ -55,9 +55,16 @@ def demo():
     return db, accounts
 
 
-@pytest.fixture(scope="session")
-def driver_server(demo):
-    db, _ = demo
+def edit_workspace(db, change):
+    """Applies `change` to the workspace file beside the database (site settings)."""
+    path = Path(str(db) + ".meridian.json")
+    config = json.loads(path.read_text())
+    change(config)
+    path.write_text(json.dumps(config))
+
+
+def start_driver(db):
+    """tauri-driver serving apps on `db`; returns (url, process)."""
     port, native = free_port(), free_port()
     env = dict(os.environ, MERIDIAN_DB=str(db))
     proc = subprocess.Popen(
@@ -71,7 +78,29 @@ def driver_server(demo):
             break
         except OSError:
             time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{port}", proc
+
+
+def start_app(server):
+    """A fresh app process (and so a fresh login screen)."""
+    options = ArgOptions()
+    options.set_capability("browserName", "wry")
+    options.set_capability("tauri:options", {"application": os.environ["MERIDIAN_DESKTOP"]})
+    driver = new_session(server, options, attempts=20)
+    driver.implicitly_wait(0)
+    OUT.mkdir(parents=True, exist_ok=True)
+    return driver
+
+
+@pytest.fixture(scope="session")
+def demo():
+    return create_demo(24)
+
+
+@pytest.fixture(scope="session")
+def driver_server(demo):
+    url, proc = start_driver(demo[0])
+    yield url
     proc.terminate()
     proc.wait(timeout=10)
 
@@ -79,12 +108,7 @@ def driver_server(demo):
 @pytest.fixture()
 def app(driver_server):
     """A fresh app process (and so a fresh login screen) per test."""
-    options = ArgOptions()
-    options.set_capability("browserName", "wry")
-    options.set_capability("tauri:options", {"application": os.environ["MERIDIAN_DESKTOP"]})
-    driver = new_session(driver_server, options)
-    driver.implicitly_wait(0)
-    OUT.mkdir(parents=True, exist_ok=True)
+    driver = start_app(driver_server)
     yield driver
     driver.quit()
 
@@ -105,7 +129,7 @@ def pytest_runtest_makereport(item, call):
     """Keeps a screenshot of the window whenever a test fails."""
     outcome = yield
     report = outcome.get_result()
-    driver = item.funcargs.get("app")
+    driver = item.funcargs.get("app") or item.funcargs.get("sync_app") or item.funcargs.get("strict_app")
     if report.when == "call" and report.failed and driver is not None:
         OUT.mkdir(parents=True, exist_ok=True)
         try:

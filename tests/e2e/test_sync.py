@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import OUT, free_port, new_session
+from conftest import create_demo, edit_workspace, free_port, start_app, start_driver
 from test_desktop import click, login, open_patient, shot, wait, wait_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,38 +57,25 @@ def fhir_server():
 @pytest.fixture(scope="module")
 def synced(fhir_server):
     """A small demo hospital configured to sync with the server every 5 s."""
-    tmp = Path(tempfile.mkdtemp(prefix="meridian-e2e-sync-"))
-    db = tmp / "sync.db"
-    out = subprocess.run([os.environ["MERIDIAN_BIN"], "--db", str(db), "demo", "--patients", "4"], check=True, capture_output=True, text=True).stdout
-    accounts = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and "." in parts[0]:
-            accounts[parts[0]] = {"role": parts[1], "secret": parts[2]}
+    db, accounts = create_demo(4, "meridian-e2e-sync-")
     subprocess.run([os.environ["MERIDIAN_BIN"], "--db", str(db), "sync", "configure", "--server", fhir_server], check=True, capture_output=True)
-    config_path = Path(str(db) + ".meridian.json")
-    config = json.loads(config_path.read_text())
-    config["sync"]["interval_secs"] = 5
-    config_path.write_text(json.dumps(config))
+    edit_workspace(db, lambda c: c["sync"].update(interval_secs=5))
     return db, accounts
 
 
+@pytest.fixture(scope="module")
+def sync_driver(synced):
+    url, proc = start_driver(synced[0])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
 @pytest.fixture()
-def sync_app(synced):
-    db, _ = synced
-    port, native = free_port(), free_port()
-    env = dict(os.environ, MERIDIAN_DB=str(db))
-    driver_proc = subprocess.Popen([os.environ.get("TAURI_DRIVER", "tauri-driver"), "--port", str(port), "--native-port", str(native)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    options = ArgOptions()
-    options.set_capability("browserName", "wry")
-    options.set_capability("tauri:options", {"application": os.environ["MERIDIAN_DESKTOP"]})
-    time.sleep(0.5)
-    driver = new_session(f"http://127.0.0.1:{port}", options, attempts=20)
-    OUT.mkdir(parents=True, exist_ok=True)
+def sync_app(sync_driver):
+    driver = start_app(sync_driver)
     yield driver
     driver.quit()
-    driver_proc.terminate()
-    driver_proc.wait(timeout=10)
 
 
 def status_text(driver):
@@ -165,3 +151,43 @@ def test_a_conflict_is_shown_side_by_side_and_settled(sync_app, synced, fhir_ser
     _, _, now = http("GET", f"{fhir_server}/DocumentReference/{doc['id']}")
     assert now["description"] == "E2E sync draft", now.get("description")
     shot(app, "13-sync-settled")
+
+
+def test_a_note_deleted_on_the_server_keeps_what_was_typed(sync_app, synced, fhir_server):
+    """A record deleted underneath (here by the hospital, arriving through sync): saving says
+    so and the typed text stays on screen to be copied elsewhere."""
+    _, accounts = synced
+    app = sync_app
+    login(app, accounts, "dr.rao")
+    row = wait(app, "[data-testid=patient-table] tbody tr")
+    family, given = [part.strip().lower() for part in row.find_element(By.CSS_SELECTOR, "td").get_attribute("textContent").split(",", 1)]
+    open_patient(app, f"{family} {given.split()[0]}")
+    click(app, "#tab-notes")
+    wait(app, "[data-testid=note-editor]")
+    click(app, xpath="//button[starts-with(normalize-space(.), 'New progress note')]")
+    title = app.find_element(By.CSS_SELECTOR, "#note-title")
+    title.clear()
+    title.send_keys("E2E deleted draft")
+    app.find_element(By.CSS_SELECTOR, "#note-text").send_keys("First line.")
+    click(app, "#save-note")
+    wait_text(app, "[data-testid=note-status]", "draft")
+
+    def draft():
+        _, _, found = http("GET", fhir_server + "/DocumentReference?_count=1000")
+        hits = [e["resource"] for e in (found or {}).get("entry", []) if e["resource"].get("description") == "E2E deleted draft"]
+        return hits[0] if hits else None
+    deadline = time.time() + 60
+    while not draft():
+        assert time.time() < deadline, "the draft did not reach the server"
+        time.sleep(1)
+    doc = draft()
+    status, _, _ = http("DELETE", f"{fhir_server}/DocumentReference/{doc['id']}")
+    assert status in (200, 204)
+    # The next pull applies the deletion here (every 5 s).
+    time.sleep(12)
+    text = app.find_element(By.CSS_SELECTOR, "#note-text")
+    text.send_keys(" Second line, typed after the deletion.")
+    click(app, "#save-note")
+    wait_text(app, "[data-testid=note-error], [data-testid=notice]", "deleted since you opened it")
+    assert "Second line, typed after the deletion." in app.find_element(By.CSS_SELECTOR, "#note-text").get_attribute("value")
+    shot(app, "14-deleted-underneath")

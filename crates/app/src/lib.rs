@@ -54,7 +54,7 @@ pub use guard::Session;
 pub use hl7_out::{ForwardReport, Hl7Route, RouteTls};
 pub use import::ImportOutcome;
 pub use meridian_store::Table;
-pub use workspace::{KeySource, SyncAuth, SyncConfig, Workspace, WorkspaceConfig};
+pub use workspace::{KeySource, SitePolicy, SyncAuth, SyncConfig, Workspace, WorkspaceConfig};
 
 /// Policy knobs a site may set.
 #[derive(Debug, Clone)]

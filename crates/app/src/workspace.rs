@@ -41,6 +41,33 @@ pub struct WorkspaceConfig {
     /// The hospital's FHIR server, when this workstation syncs with one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync: Option<SyncConfig>,
+    /// Site policy that differs from the defaults (idle lock, lockout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<SitePolicy>,
+}
+
+/// What a site may set in its workspace file; absent fields keep [`crate::Policy::default`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SitePolicy {
+    /// Seconds of inactivity before a session locks (at least 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_secs: Option<u32>,
+    /// Failed logins before an account locks (at least 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_failed_logins: Option<i64>,
+}
+
+impl SitePolicy {
+    /// The default policy with this site's settings applied (within safe bounds).
+    pub fn apply(&self, mut policy: crate::Policy) -> crate::Policy {
+        if let Some(s) = self.idle_timeout_secs {
+            policy.idle_timeout_secs = s.clamp(5, 12 * 3600);
+        }
+        if let Some(n) = self.max_failed_logins {
+            policy.max_failed_logins = n.clamp(3, 20);
+        }
+        policy
+    }
 }
 
 /// Where and how often to sync. Credentials never live here (they go to the keyring).
@@ -195,7 +222,7 @@ impl Workspace {
         }
         let mut id = [0u8; 8];
         rand::rngs::OsRng.fill_bytes(&mut id);
-        let mut config = WorkspaceConfig { format: 1, db_id: hex(&id), key_source: source, salt: None, next_salt: None, sync: None };
+        let mut config = WorkspaceConfig { format: 1, db_id: hex(&id), key_source: source, salt: None, next_salt: None, sync: None, policy: None };
         let key = match source {
             KeySource::Keyring => {
                 let key = MasterKey::generate(&mut rand::rngs::OsRng);

@@ -275,7 +275,8 @@ async fn open(cli: &Cli) -> Result<App, AppError> {
         None => return Err(keystore().err().unwrap_or(AppError::KeyUnavailable("no keyring".into()))),
     };
     let store = Workspace::open(&cli.db, keys.as_ref(), passphrase.as_deref()).await?;
-    Ok(App::new(store, Arc::new(SystemClock), Policy::default()))
+    let policy = config.ok().and_then(|c| c.policy).map_or_else(Policy::default, |p| p.apply(Policy::default()));
+    Ok(App::new(store, Arc::new(SystemClock), policy))
 }
 
 /// Stands in for the keyring on machines that have none, where only passphrases open databases.
