@@ -44,6 +44,11 @@ impl Ui {
         self.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default())
     }
 
+    /// Whether the user's role may take `action` (from the core's permission matrix).
+    pub fn can(&self, action: &str) -> bool {
+        self.session.with(|s| s.as_ref().is_some_and(|s| s.can(action)))
+    }
+
     pub fn role(&self) -> String {
         self.session.with(|s| s.as_ref().map(|s| s.user.role.clone()).unwrap_or_default())
     }

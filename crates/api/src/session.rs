@@ -33,6 +33,18 @@ pub struct SessionInfo {
     pub must_enrol_totp: bool,
     /// Seconds of inactivity after which the session locks.
     pub idle_timeout_secs: u32,
+    /// The actions this user's role may ever take (`read-notes`, `sign-note`, ...), so the UI
+    /// shows only what can work. The core still decides every request (care relationships,
+    /// break-the-glass); this list only spares users buttons that would be refused.
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
+impl SessionInfo {
+    /// Whether the role may take `action` (by its kebab-case name).
+    pub fn can(&self, action: &str) -> bool {
+        self.permissions.iter().any(|p| p == action)
+    }
 }
 
 /// A TOTP secret being enrolled: shown once as a QR code / text, confirmed with a code.

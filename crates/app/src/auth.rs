@@ -264,6 +264,7 @@ impl App {
                     user: user_info(&user),
                     must_enrol_totp: self.policy.require_totp && user.totp_secret.is_none(),
                     idle_timeout_secs: self.policy.idle_timeout_secs,
+                    permissions: permissions(&user.role),
                 };
                 self.sessions.lock().await.insert(session.token.clone(), session);
                 Ok(info)
@@ -425,6 +426,17 @@ impl App {
             user: user_info(&user),
             must_enrol_totp: self.policy.require_totp && user.totp_secret.is_none(),
             idle_timeout_secs: self.policy.idle_timeout_secs,
+            permissions: permissions(&user.role),
         })
     }
+}
+
+/// The actions a role may ever take, from the one permission matrix.
+fn permissions(role: &str) -> Vec<String> {
+    let Ok(role) = role.parse::<meridian_domain::access::Role>() else { return Vec::new() };
+    meridian_domain::access::Action::ALL
+        .into_iter()
+        .filter(|a| meridian_domain::access::role_permits(role, *a))
+        .map(|a| a.as_str().to_owned())
+        .collect()
 }

@@ -205,7 +205,7 @@ fn Vitals(patient_id: String, latest: Vec<ObservationRow>, on_saved: impl Fn() +
         let code = if code == "8480-6" || code == "8462-4" { "85354-9".to_owned() } else { code };
         async move { api::trend(&token, &pid, &code).await }
     });
-    let can_record = matches!(state.role().as_str(), "physician" | "nurse");
+    let can_record = state.can("record-vitals");
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut entries = Vec::new();

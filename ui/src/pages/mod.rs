@@ -133,7 +133,7 @@ fn Workstation() -> impl IntoView {
             state.screen.set(Screen::Home);
         });
     };
-    let is_admin = move || state.role() == "admin";
+    let is_admin = move || state.can("read-audit-trail");
     view! {
         <header class="topbar">
             <button class="brand" on:click=move |_| state.screen.set(Screen::Home)>"Meridian"</button>
@@ -141,7 +141,7 @@ fn Workstation() -> impl IntoView {
                 <SearchBox/>
             </Show>
             <nav>
-                <Show when=move || matches!(state.role().as_str(), "physician" | "nurse" | "billing-clerk")>
+                <Show when=move || state.can("register-patient")>
                     <button class="link" on:click=move |_| state.screen.set(Screen::Register)>"Register patient"</button>
                 </Show>
                 <Show when=is_admin>

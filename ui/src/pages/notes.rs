@@ -28,8 +28,8 @@ pub fn Notes(patient_id: String) -> impl IntoView {
     let title = RwSignal::new(TEMPLATES[0].0.to_owned());
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let can_write = matches!(state.role().as_str(), "physician" | "nurse");
-    let can_sign = state.role() == "physician";
+    let can_write = state.can("write-note");
+    let can_sign = state.can("sign-note");
 
     let open = move |n: Note| {
         title.set(n.title.clone());

@@ -119,3 +119,20 @@ async fn guessing_at_the_lock_screen_locks_the_account() {
     let events = w.app.export_audit(&w.admin, 0, 1000).await.unwrap();
     assert!(events.iter().filter(|e| e["outcomeDesc"] == "unlock-wrong-password").count() >= 4);
 }
+
+#[tokio::test]
+async fn a_session_carries_what_its_role_may_do_from_the_one_matrix() {
+    let w = crate::world().await;
+    w.app.add_user(&w.admin, &crate::user("rx.one", "pharmacist")).await.expect("add");
+    w.app.add_user(&w.admin, &crate::user("md.one", "physician")).await.expect("add");
+    let login = |u: &str| meridian_api::LoginRequest { username: u.into(), password: crate::PASSWORD.into(), totp: None };
+    let rx = w.app.login(&login("rx.one")).await.expect("login");
+    assert!(rx.can("verify-prescription") && rx.can("read-chart"));
+    assert!(!rx.can("read-notes") && !rx.can("sign-note"), "{:?}", rx.permissions);
+    let md = w.app.login(&login("md.one")).await.expect("login");
+    assert!(md.can("sign-note") && md.can("resolve-sync-conflict") && !md.can("read-audit-trail"));
+    for action in &md.permissions {
+        let a: meridian_domain::access::Action = action.parse().expect("a known action");
+        assert!(meridian_domain::access::role_permits(meridian_domain::access::Role::Physician, a));
+    }
+}
