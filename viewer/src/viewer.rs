@@ -5,8 +5,9 @@
 //! series/volume model that sorts slices along their normal and warns about gaps.
 //!
 //! It refuses to know where files come from (no IO: callers pass bytes), the clock, PACS,
-//! patients, and how pixels reach the screen (the wgpu renderer comes later and is tested
-//! against [`render_to_rgba8`]). It never shows a wrong image: a file that cannot be decoded
+//! patients, and windows: pixels reach the screen through the off-screen wgpu renderer
+//! ([`render::Renderer`]), which is tested against [`render_to_rgba8`]. It never shows a wrong
+//! image: a file that cannot be decoded
 //! correctly is refused with a [`DecodeError`] that names the transfer syntax, bits and
 //! photometric interpretation, never a value of the data set (names, identifiers, dates).
 //!
@@ -49,6 +50,7 @@ mod error;
 mod frame;
 mod instance;
 pub mod pipeline;
+pub mod render;
 mod scan;
 pub mod series;
 mod syntax;

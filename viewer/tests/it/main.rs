@@ -6,5 +6,6 @@ mod corpus;
 mod dicom;
 mod malformed;
 mod pipeline;
+mod render;
 mod series;
 mod synthetic;
