@@ -249,6 +249,17 @@ impl Tx {
         .await?)
     }
 
+    pub async fn open_conflict_count(&mut self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM sync_conflict WHERE resolved_at IS NULL").fetch_one(&mut *self.tx).await?)
+    }
+
+    /// Outbound HL7 messages not yet acknowledged (uses the queue's partial index).
+    pub async fn pending_hl7_out_count(&mut self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM hl7_message WHERE direction = 'out' AND acked_at IS NULL")
+            .fetch_one(&mut *self.tx)
+            .await?)
+    }
+
     pub async fn conflict(&mut self, conflict_id: i64) -> Result<Option<ConflictRow>> {
         let sql = concat!("SELECT ", conflict_columns!(), " FROM sync_conflict WHERE conflict_id = ?");
         let row = sqlx::query(sql).bind(conflict_id).fetch_optional(&mut *self.tx).await?;

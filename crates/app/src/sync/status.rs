@@ -62,8 +62,8 @@ impl App {
             state,
             server,
             pending: tx.pending_outbox_count().await?,
-            conflicts: tx.open_conflicts(10_000).await?.len() as i64,
-            hl7_pending: tx.hl7_log(Some(Hl7Direction::Out), 10_000).await?.iter().filter(|m| m.acked_at.is_none()).count() as i64,
+            conflicts: tx.open_conflict_count().await?,
+            hl7_pending: tx.pending_hl7_out_count().await?,
             last_success: tx.meta(META_LAST_SUCCESS).await?.filter(|s| !s.is_empty()),
             last_error: tx.meta(META_LAST_ERROR).await?.filter(|s| !s.is_empty()),
         })
