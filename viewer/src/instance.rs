@@ -400,6 +400,14 @@ impl Instance {
 
     /// Decodes frame `index` (0-based).
     pub fn frame(&self, index: u32) -> Result<Frame, DecodeError> {
+        crate::codec::decode_frame(self, index).map(|(frame, _)| frame)
+    }
+
+    /// Decodes frame `index` and names the decoder that did it: `"dicom-pixeldata"`, or
+    /// `"meridian: <gap>"` where our own code covers a gap of dicom-pixeldata. For the corpus
+    /// table and benches; not a stable API.
+    #[doc(hidden)]
+    pub fn frame_with_decoder(&self, index: u32) -> Result<(Frame, &'static str), DecodeError> {
         crate::codec::decode_frame(self, index)
     }
 

@@ -14,6 +14,11 @@
 //! dicom-object parses the attributes; the pixel data never goes through it. A header-only walk
 //! (`scan`) first checks every declared length against the bytes that are there, so a forged
 //! length cannot make the parser allocate gigabytes, and records where the pixel data lies.
+//! Frames are then decoded through dicom-pixeldata (`PixelDecoder::decode_pixel_data_frame`,
+//! given only the frame and its validated Image Pixel attributes, after each codestream's header
+//! has been checked against them), except for its documented gaps (12-bit JPEG, JPEG whose
+//! colour space it guesses wrong, over 16 bits allocated in RLE/J2K/JPEG-LS, big endian, 1-bit,
+//! planar configuration 1, uncompressed YBR_FULL_422), which our own code decodes.
 //!
 //! ```
 //! use meridian_viewer::{Display, open, render_to_rgba8};

@@ -1,6 +1,6 @@
 //! JPEG 2000 and HTJ2K through `jpeg2k` on the pure-Rust `openjp2` port of OpenJPEG.
 
-use super::{Decoded, check_dimensions, codec_error, unsupported};
+use super::{Decoded, check_dimensions, codec_error, pixeldata, unsupported};
 use crate::error::DecodeError;
 use crate::frame::Photometric;
 use crate::instance::{ImagePixel, Limits};
@@ -12,6 +12,8 @@ struct Siz {
     height: u32,
     components: u32,
     subsampled: bool,
+    /// The largest component precision in bits (Ssiz & 0x7F, plus one).
+    precision: u32,
 }
 
 fn read_siz(data: &[u8]) -> Option<Siz> {
@@ -27,7 +29,11 @@ fn read_siz(data: &[u8]) -> Option<Siz> {
     let csiz = u32::from(u16::from_be_bytes([*s.get(36)?, *s.get(37)?]));
     let subsampled = (0..csiz as usize)
         .any(|c| s.get(38 + 3 * c + 1) != Some(&1) || s.get(38 + 3 * c + 2) != Some(&1));
+    let precision = (0..csiz as usize)
+        .map(|c| s.get(38 + 3 * c).map(|b| u32::from(b & 0x7F) + 1))
+        .try_fold(0, |max, p| p.map(|p| max.max(p)))?;
     Some(Siz {
+        precision,
         width: xsiz.checked_sub(xo)?,
         height: ysiz.checked_sub(yo)?,
         components: csiz,
@@ -66,6 +72,40 @@ pub(crate) fn decode(
             limit: limits.max_frame_bytes.saturating_mul(2),
         });
     }
+    let bytes_per_sample = usize::from(px.bits_allocated / 8).max(1);
+    if siz.precision as usize > bytes_per_sample * 8 {
+        return Err(unsupported(
+            syntax,
+            px,
+            "JPEG 2000 precision above bits allocated",
+        ));
+    }
+    // dicom-pixeldata's adapter (the same jpeg2k/openjp2 underneath) writes each component's
+    // values as little-endian Bits Allocated, interleaved, for 8 and 16 bits allocated.
+    if matches!(px.bits_allocated, 8 | 16) {
+        let bytes = pixeldata::decode(pixeldata::Source::Encapsulated(data), px, syntax, frame)?;
+        let expected = px.rows as usize
+            * px.columns as usize
+            * usize::from(px.samples_per_pixel)
+            * bytes_per_sample;
+        if bytes.len() != expected {
+            return Err(codec_error(
+                syntax,
+                frame,
+                format!(
+                    "decoder returned {} bytes, expected {expected}",
+                    bytes.len()
+                ),
+            ));
+        }
+        return Ok(Decoded {
+            bytes,
+            bytes_per_sample,
+            planar: false,
+            photometric: decoded_photometric(px),
+            path: pixeldata::PATH,
+        });
+    }
     // A panic inside a third-party decoder must not take the viewer down with it.
     let image = std::panic::catch_unwind(|| jpeg2k::Image::from_bytes(data))
         .map_err(|_| {
@@ -93,7 +133,6 @@ pub(crate) fn decode(
             "a decoded component does not have rows x columns values",
         ));
     }
-    let bytes_per_sample = usize::from(px.bits_allocated / 8).max(1);
     if components
         .iter()
         .any(|c| c.precision() as usize > bytes_per_sample * 8)
@@ -113,15 +152,19 @@ pub(crate) fn decode(
             bytes.extend_from_slice(&c.data()[i].to_le_bytes()[..bytes_per_sample]);
         }
     }
-    // OpenJPEG undoes the multi-component transform, so YBR_ICT/YBR_RCT come back as RGB.
-    let photometric = match px.photometric {
-        Photometric::YbrIct | Photometric::YbrRct => Photometric::Rgb,
-        ref other => other.clone(),
-    };
     Ok(Decoded {
         bytes,
         bytes_per_sample,
         planar: false,
-        photometric,
+        photometric: decoded_photometric(px),
+        path: "meridian: JPEG 2000 in 32 bits allocated",
     })
+}
+
+/// OpenJPEG undoes the multi-component transform, so YBR_ICT/YBR_RCT come back as RGB.
+fn decoded_photometric(px: &ImagePixel) -> Photometric {
+    match px.photometric {
+        Photometric::YbrIct | Photometric::YbrRct => Photometric::Rgb,
+        ref other => other.clone(),
+    }
 }

@@ -1,11 +1,12 @@
-//! JPEG baseline, extended and lossless (ISO 10918-1): jpeg-decoder for 8-bit DCT and all
-//! lossless streams, our own `jpeg12` for 12-bit DCT. Colour is never converted here: the
-//! decoder returns component values and the frame says which colour space they are in.
+//! JPEG baseline, extended and lossless (ISO 10918-1): dicom-pixeldata's adapter (jpeg-decoder)
+//! where its output is exact, jpeg-decoder called directly with our colour transform where its
+//! default colour guess is wrong, and our own `jpeg12` for 12-bit DCT. The frame says which
+//! colour space the values are in.
 
 use jpeg_decoder::{ColorTransform, Decoder, PixelFormat};
 
 use super::jpeg12::{self, SofInfo};
-use super::{Decoded, check_dimensions, codec_error, unsupported};
+use super::{Decoded, check_dimensions, codec_error, pixeldata, unsupported};
 use crate::error::DecodeError;
 use crate::frame::Photometric;
 use crate::instance::{ImagePixel, Limits};
@@ -50,8 +51,97 @@ pub(crate) fn decode(
             bytes_per_sample,
             planar: false,
             photometric,
+            path: "meridian: 12-bit JPEG extended",
         });
     }
+    if let Some(gap) = pixeldata_gap(data, &sof, &photometric, bytes_per_sample) {
+        let colour = (photometric, bytes_per_sample);
+        return decode_ours(data, px, syntax, frame, limits, &sof, colour, gap);
+    }
+    let bytes = pixeldata::decode(pixeldata::Source::Encapsulated(data), px, syntax, frame)?;
+    let expected = px.rows as usize
+        * px.columns as usize
+        * usize::from(px.samples_per_pixel)
+        * bytes_per_sample;
+    if bytes.len() != expected {
+        return Err(codec_error(
+            syntax,
+            frame,
+            format!(
+                "decoder returned {} bytes, expected {expected}",
+                bytes.len()
+            ),
+        ));
+    }
+    // jpeg-decoder writes 16-bit samples in native byte order; ours are little endian.
+    let bytes = if bytes_per_sample == 2 && cfg!(target_endian = "big") {
+        bytes.chunks_exact(2).flat_map(|c| [c[1], c[0]]).collect()
+    } else {
+        bytes
+    };
+    let photometric = match photometric {
+        // The decoder converted YCbCr to RGB (lossless frames are never converted).
+        Photometric::YbrFull if sof.components == 3 && sof.marker != 3 => Photometric::Rgb,
+        other => other,
+    };
+    Ok(Decoded {
+        bytes,
+        bytes_per_sample,
+        planar: false,
+        photometric,
+        path: pixeldata::PATH,
+    })
+}
+
+/// Why this frame is not one for dicom-pixeldata's JPEG adapter, if it is not. The adapter
+/// copies jpeg-decoder's output into a buffer of Bits Allocated without widening it, and sets
+/// no colour transform.
+fn pixeldata_gap(
+    data: &[u8],
+    sof: &SofInfo,
+    photometric: &Photometric,
+    bytes_per_sample: usize,
+) -> Option<&'static str> {
+    let fits = if sof.precision <= 8 {
+        bytes_per_sample == 1
+    } else {
+        bytes_per_sample == 2
+    };
+    if !fits {
+        return Some("meridian: JPEG precision and bits allocated differ in width");
+    }
+    match sof.components {
+        1 => None,
+        // Lossless frames are never colour converted by jpeg-decoder.
+        3 if sof.marker == 3 => None,
+        3 => {
+            let wanted = match photometric {
+                Photometric::YbrFull => Some(StreamColour::YCbCr),
+                Photometric::Rgb => Some(StreamColour::Rgb),
+                _ => None,
+            };
+            if wanted.is_some() && wanted == default_colour(data) {
+                None
+            } else {
+                Some("meridian: no colour transform JPEG")
+            }
+        }
+        _ => Some("meridian: JPEG with 2 or 4 components"),
+    }
+}
+
+/// jpeg-decoder called directly, with the colour transform `colour_space` chose.
+#[allow(clippy::too_many_arguments)]
+fn decode_ours(
+    data: &[u8],
+    px: &ImagePixel,
+    syntax: &TransferSyntax,
+    frame: u32,
+    limits: &Limits,
+    sof: &SofInfo,
+    (photometric, bytes_per_sample): (Photometric, usize),
+    path: &'static str,
+) -> Result<Decoded, DecodeError> {
     // jpeg-decoder's "no transform" path is broken for three components (it writes planes
     // into an interleaved line and panics), so colour DCT frames are converted by the decoder:
     // from YCbCr when the stream is YCbCr, copied when it is RGB. Lossless frames are never
@@ -110,6 +200,7 @@ pub(crate) fn decode(
         bytes_per_sample,
         planar: false,
         photometric,
+        path,
     })
 }
 
@@ -152,15 +243,68 @@ fn colour_space(data: &[u8], sof: &SofInfo, px: &ImagePixel) -> Photometric {
     }
 }
 
+#[derive(PartialEq)]
 enum StreamColour {
     YCbCr,
     Rgb,
 }
 
+/// What the stream says about its colour space, before the scan.
+struct Markers {
+    jfif: bool,
+    /// The Adobe APP14 transform flag.
+    adobe: Option<u8>,
+    /// Whether that marker's name is NUL-terminated ("Adobe\0"), which jpeg-decoder requires.
+    adobe_nul: bool,
+    /// The first three component identifiers of the frame header.
+    ids: Option<[u8; 3]>,
+}
+
 fn stream_colour(data: &[u8]) -> Option<StreamColour> {
+    let Markers {
+        jfif, adobe, ids, ..
+    } = markers(data);
+    match (adobe, jfif, ids) {
+        (Some(0), _, _) => Some(StreamColour::Rgb),
+        (Some(1), _, _) => Some(StreamColour::YCbCr),
+        (_, true, _) => Some(StreamColour::YCbCr),
+        (_, _, Some([b'R', b'G', b'B'])) => Some(StreamColour::Rgb),
+        _ => None,
+    }
+}
+
+/// What jpeg-decoder does with three components when no transform is set (its
+/// `determine_color_transform`: component ids first, then JFIF, then Adobe), so that a frame
+/// goes to dicom-pixeldata, which sets none, only when that equals what `colour_space` found.
+fn default_colour(data: &[u8]) -> Option<StreamColour> {
+    let Markers {
+        jfif,
+        adobe,
+        adobe_nul,
+        ids,
+    } = markers(data);
+    match ids {
+        Some([1, 2, 3]) => return Some(StreamColour::YCbCr),
+        Some([b'R', b'G', b'B']) => return Some(StreamColour::Rgb),
+        // The JCS_BG_YCC and JCS_BG_RGB ids: big-gamut spaces, neither ours nor DICOM's.
+        Some([1, 34, 35]) | Some([b'r', b'g', b'b']) => return None,
+        _ => {}
+    }
+    if jfif {
+        return Some(StreamColour::YCbCr);
+    }
+    match adobe.filter(|_| adobe_nul) {
+        Some(0) => Some(StreamColour::Rgb),
+        Some(1) | None => Some(StreamColour::YCbCr),
+        Some(_) => None,
+    }
+}
+
+fn markers(data: &[u8]) -> Markers {
     let mut pos = 2;
     let mut jfif = false;
     let mut adobe: Option<u8> = None;
+    let mut adobe_nul = false;
     let mut ids: Option<[u8; 3]> = None;
     while pos + 4 <= data.len() {
         if data[pos] != 0xFF {
@@ -183,7 +327,10 @@ fn stream_colour(data: &[u8]) -> Option<StreamColour> {
         let body = data.get(pos + 4..pos + 2 + len).unwrap_or(&[]);
         match m {
             0xE0 if body.starts_with(b"JFIF\0") => jfif = true,
-            0xEE if body.starts_with(b"Adobe") && body.len() >= 12 => adobe = Some(body[11]),
+            0xEE if body.starts_with(b"Adobe") && body.len() >= 12 => {
+                adobe = Some(body[11]);
+                adobe_nul = body[5] == 0;
+            }
             0xC0..=0xCF if m != 0xC4 && m != 0xC8 && m != 0xCC && body.len() >= 15 => {
                 ids = Some([body[6], body[9], body[12]]);
             }
@@ -191,11 +338,10 @@ fn stream_colour(data: &[u8]) -> Option<StreamColour> {
         }
         pos += 2 + len;
     }
-    match (adobe, jfif, ids) {
-        (Some(0), _, _) => Some(StreamColour::Rgb),
-        (Some(1), _, _) => Some(StreamColour::YCbCr),
-        (_, true, _) => Some(StreamColour::YCbCr),
-        (_, _, Some([b'R', b'G', b'B'])) => Some(StreamColour::Rgb),
-        _ => None,
+    Markers {
+        jfif,
+        adobe,
+        adobe_nul,
+        ids,
     }
 }

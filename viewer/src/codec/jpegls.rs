@@ -3,7 +3,7 @@
 use charls::CharLS;
 
 use super::jpeg12::read_sof;
-use super::{Decoded, check_dimensions, codec_error, unsupported};
+use super::{Decoded, check_dimensions, codec_error, pixeldata, unsupported};
 use crate::error::DecodeError;
 use crate::instance::{ImagePixel, Limits};
 use crate::syntax::TransferSyntax;
@@ -44,9 +44,18 @@ pub(crate) fn decode(
             "JPEG-LS precision above 8 bits in 8 bits allocated",
         ));
     }
-    let out = std::panic::catch_unwind(|| CharLS::default().decode(data))
-        .map_err(|_| codec_error(syntax, frame, "CharLS panicked on this stream"))?
-        .map_err(|e| codec_error(syntax, frame, e.to_string()))?;
+    // dicom-pixeldata's adapter hands back CharLS's output unchanged; it accepts 8 and 16 bits
+    // allocated, so 32-bit containers call CharLS directly. Either way the output is checked,
+    // de-planed and widened below, because the adapter does neither.
+    let (out, path) = if matches!(px.bits_allocated, 8 | 16) {
+        let out = pixeldata::decode(pixeldata::Source::Encapsulated(data), px, syntax, frame)?;
+        (out, pixeldata::PATH)
+    } else {
+        let out = std::panic::catch_unwind(|| CharLS::default().decode(data))
+            .map_err(|_| codec_error(syntax, frame, "CharLS panicked on this stream"))?
+            .map_err(|e| codec_error(syntax, frame, e.to_string()))?;
+        (out, "meridian: JPEG-LS in 32 bits allocated")
+    };
     if out.len() != expected {
         return Err(codec_error(
             syntax,
@@ -80,6 +89,7 @@ pub(crate) fn decode(
         bytes_per_sample,
         planar,
         photometric: px.photometric.clone(),
+        path,
     })
 }
 

@@ -1,4 +1,7 @@
-//! Frame decoding, one module per family of transfer syntaxes. Every codec output goes through
+//! Frame decoding, one module per family of transfer syntaxes. Every module checks the frame's
+//! header (codestream dimensions, segment tables, lengths) and then decodes through
+//! dicom-pixeldata (`pixeldata`) where it is exact on the pydicom corpus, or through our own code
+//! for its documented gaps; each result says which path it took. Every output goes through
 //! `native::to_pixel_data`, so masking, sign extension and the memory checks happen in one place.
 
 mod j2k;
@@ -6,6 +9,7 @@ mod jpeg;
 pub(crate) mod jpeg12;
 mod jpegls;
 pub(crate) mod native;
+mod pixeldata;
 pub(crate) mod rle;
 
 use std::borrow::Cow;
@@ -24,9 +28,16 @@ pub(crate) struct Decoded {
     pub(crate) bytes_per_sample: usize,
     pub(crate) planar: bool,
     pub(crate) photometric: Photometric,
+    /// Which decoder produced it: [`pixeldata::PATH`] or `"meridian: <gap>"`.
+    pub(crate) path: &'static str,
 }
 
-pub(crate) fn decode_frame(inst: &Instance, index: u32) -> Result<Frame, DecodeError> {
+/// Decodes frame `index` and says which decoder did it (`"dicom-pixeldata"` or
+/// `"meridian: <gap>"`).
+pub(crate) fn decode_frame(
+    inst: &Instance,
+    index: u32,
+) -> Result<(Frame, &'static str), DecodeError> {
     let px = &inst.pixel;
     if index >= px.number_of_frames {
         return Err(DecodeError::FrameOutOfRange {
@@ -39,7 +50,7 @@ pub(crate) fn decode_frame(inst: &Instance, index: u32) -> Result<Frame, DecodeE
         PixelSource::Native { bytes, big_endian } => {
             let bits = px.native_frame_bits();
             let start_bit = bits.saturating_mul(u64::from(index));
-            native::decode_native(bytes, start_bit, px, *big_endian)
+            decode_native(bytes, start_bit, px, *big_endian, syntax, index)
         }
         PixelSource::Encapsulated { buf, frames } => {
             let parts = frames
@@ -61,21 +72,70 @@ pub(crate) fn decode_frame(inst: &Instance, index: u32) -> Result<Frame, DecodeE
     }
 }
 
+/// Native frames: dicom-pixeldata copies little-endian samples of 8, 16 or 32 bits in
+/// interleaved colour; the rest (1-bit frames, which may start mid-byte, big endian, planar
+/// configuration 1, uncompressed YBR_FULL_422) is ours.
+fn decode_native(
+    bytes: &[u8],
+    start_bit: u64,
+    px: &ImagePixel,
+    big_endian: bool,
+    syntax: &TransferSyntax,
+    index: u32,
+) -> Result<(Frame, &'static str), DecodeError> {
+    let gap = if px.bits_allocated == 1 {
+        Some("meridian: 1-bit")
+    } else if big_endian {
+        Some("meridian: big endian")
+    } else if !matches!(px.bits_allocated, 8 | 16 | 32) {
+        Some("meridian: bits allocated not 8, 16 or 32")
+    } else if px.samples_per_pixel > 1 && px.planar_configuration == 1 {
+        Some("meridian: planar configuration 1")
+    } else if px.photometric == Photometric::YbrFull422 {
+        Some("meridian: uncompressed YBR_FULL_422")
+    } else {
+        None
+    };
+    if let Some(gap) = gap {
+        return native::decode_native(bytes, start_bit, px, big_endian).map(|f| (f, gap));
+    }
+    // Bits allocated is a multiple of 8 here, so every frame starts on a byte.
+    let frame_bytes = px.native_frame_bits() / 8;
+    let start = start_bit / 8;
+    let available = bytes.len() as u64;
+    if start.saturating_add(frame_bytes) > available {
+        return Err(DecodeError::PixelDataLength {
+            expected: start.saturating_add(frame_bytes),
+            actual: available,
+        });
+    }
+    // Both bounds are within `bytes` (checked just above), so the casts and the slice hold.
+    let slice = &bytes[start as usize..(start + frame_bytes) as usize];
+    let out = pixeldata::decode(pixeldata::Source::NativeLe(slice), px, syntax, index)?;
+    let layout = Layout {
+        planar: false,
+        big_endian: false,
+        ybr422: false,
+        bytes_per_sample: usize::from(px.bits_allocated / 8),
+    };
+    native::to_pixel_data(&out, px, &layout, px.photometric.clone()).map(|f| (f, pixeldata::PATH))
+}
+
 fn decode_encapsulated(
     inst: &Instance,
     data: &[u8],
     index: u32,
     syntax: &TransferSyntax,
-) -> Result<Frame, DecodeError> {
+) -> Result<(Frame, &'static str), DecodeError> {
     let px = &inst.pixel;
     let decoded = match syntax {
         TransferSyntax::EncapsulatedUncompressed => {
-            return native::decode_native(data, 0, px, false);
+            return decode_native(data, 0, px, false, syntax, index);
         }
         TransferSyntax::DeflatedImageFrame => {
             let limit = px.native_frame_bits().div_ceil(8).max(1);
             let raw = crate::instance::inflate_frame(data, limit, syntax)?;
-            return native::decode_native(&raw, 0, px, false);
+            return decode_native(&raw, 0, px, false, syntax, index);
         }
         TransferSyntax::RleLossless => rle::decode(data, px, syntax, index)?,
         TransferSyntax::JpegBaseline
@@ -103,6 +163,7 @@ fn decode_encapsulated(
         bytes_per_sample: decoded.bytes_per_sample,
     };
     native::to_pixel_data(&decoded.bytes, px, &layout, decoded.photometric)
+        .map(|f| (f, decoded.path))
 }
 
 /// A codec failure, with the library's words cut to printable ASCII.

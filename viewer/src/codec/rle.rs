@@ -2,7 +2,7 @@
 //! per byte plane, most significant byte first, sample by sample. Works for any number of bytes
 //! per sample, so 32-bit (RT dose) frames decode like 8- and 16-bit ones.
 
-use super::{Decoded, codec_error, unsupported};
+use super::{Decoded, codec_error, pixeldata, unsupported};
 use crate::error::DecodeError;
 use crate::instance::ImagePixel;
 use crate::syntax::TransferSyntax;
@@ -44,7 +44,6 @@ pub(crate) fn decode(
         )));
     }
     let offsets: Vec<usize> = (1..=segments).map(|i| word(i) as usize).collect();
-    let mut out = vec![0u8; pixels * spp * bps];
     for (k, &start) in offsets.iter().enumerate() {
         let end = offsets.get(k + 1).copied().unwrap_or(data.len());
         if start < 64 || start > end || end > data.len() {
@@ -52,6 +51,39 @@ pub(crate) fn decode(
                 "RLE segment {k} offset is outside the fragment"
             )));
         }
+    }
+    // dicom-pixeldata's RLE adapter handles 8 and 16 bits allocated; 32-bit (RT dose) is ours.
+    // The adapter indexes past its segment buffer (a panic) when a segment is short, so every
+    // segment's decoded length is counted first; counting only walks the PackBits headers.
+    if bps <= 2 {
+        for (k, &start) in offsets.iter().enumerate() {
+            let end = offsets.get(k + 1).copied().unwrap_or(data.len());
+            let written = unpack(&data[start..end], pixels, |_, _| {});
+            if written < pixels {
+                return Err(err(format!(
+                    "RLE segment {k} decodes to {written} bytes, frame needs {pixels}"
+                )));
+            }
+        }
+        let bytes = pixeldata::decode(pixeldata::Source::Encapsulated(data), px, syntax, frame)?;
+        if bytes.len() != pixels * spp * bps {
+            return Err(err(format!(
+                "RLE decoder returned {} bytes, frame needs {}",
+                bytes.len(),
+                pixels * spp * bps
+            )));
+        }
+        return Ok(Decoded {
+            bytes,
+            bytes_per_sample: bps,
+            planar: false,
+            photometric: px.photometric.clone(),
+            path: pixeldata::PATH,
+        });
+    }
+    let mut out = vec![0u8; pixels * spp * bps];
+    for (k, &start) in offsets.iter().enumerate() {
+        let end = offsets.get(k + 1).copied().unwrap_or(data.len());
         let sample = k / bps;
         // Segment 0 of a sample is its most significant byte; our bytes are little endian.
         let byte = bps - 1 - (k % bps);
@@ -69,6 +101,7 @@ pub(crate) fn decode(
         bytes_per_sample: bps,
         planar: false,
         photometric: px.photometric.clone(),
+        path: "meridian: RLE over 16 bits allocated",
     })
 }
 

@@ -149,6 +149,45 @@ fn hostile_cases() -> Vec<(String, Vec<u8>)> {
     cases
 }
 
+/// Real codestreams of every family dicom-pixeldata decodes for us (RLE, JPEG 2000, JPEG-LS,
+/// JPEG baseline grey and colour, native), each with bytes of its pixel data overwritten at 40
+/// evenly spaced places. Lengths stay intact, so every case reaches the decoder; lossless
+/// codecs have no checksum, so many decode to other values, and the point is that none panics
+/// through, allocates past the cap or leaks data into an error.
+fn corrupted_codestreams() -> Vec<(String, Vec<u8>)> {
+    let root = crate::corpus::corpus_root();
+    let mut cases = Vec::new();
+    for name in [
+        "MR_small_RLE.dcm",
+        "SC_rgb_rle.dcm",
+        "MR_small_jp2klossless.dcm",
+        "GDCMJ2K_TextGBR.dcm",
+        "MR_small_jpeg_ls_lossless.dcm",
+        "JPEGLSNearLossless_08.dcm",
+        "SC_rgb_jpeg_dcmtk.dcm",
+        "SC_rgb_jpeg_gdcm.dcm",
+        "CT_small.dcm",
+    ] {
+        let good = std::fs::read(root.join(name)).expect("corpus file");
+        // The last Pixel Data tag (group 7FE0, element 0010, little endian) starts the pixels.
+        let start = good
+            .windows(4)
+            .rposition(|w| w == [0xE0, 0x7F, 0x10, 0x00])
+            .expect("pixel data")
+            + 12;
+        let span = good.len() - start;
+        for k in 1..=40 {
+            let at = start + span * k / 41;
+            let mut bad = good.clone();
+            for b in &mut bad[at..(at + 4).min(good.len())] {
+                *b ^= 0xA5;
+            }
+            cases.push((format!("{name} corrupted at {at}"), bad));
+        }
+    }
+    cases
+}
+
 /// Decodes every hostile case; with `CHILD_ENV` set this is the child process body.
 #[test]
 fn hostile_input_child() {
@@ -176,6 +215,22 @@ fn hostile_input_child() {
         "most hostile cases must be refused ({errors} of {})",
         cases.len()
     );
+    let corrupted = corrupted_codestreams();
+    let mut refused = 0;
+    for (name, bytes) in &corrupted {
+        let result = open(bytes).and_then(|i| i.frames().collect::<Result<Vec<_>, _>>());
+        match result {
+            Err(e) => {
+                refused += 1;
+                let message = e.to_string();
+                assert!(!message.is_empty(), "{name}");
+                assert!(message.is_ascii(), "{name}: {message}");
+            }
+            Ok(frames) => assert!(!frames.is_empty(), "{name}: decoded to no frames"),
+        }
+    }
+    // Some corruptions must reach the decoders' error paths, or the cases test nothing.
+    assert!(refused > 0, "no corrupted codestream was refused");
     if std::env::var(CHILD_ENV).is_ok() {
         let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
         for line in status
