@@ -1,7 +1,6 @@
 //! One HTTP exchange: TLS setup, headers, authorisation (with the SMART token cache), the size
 //! limit on answers, and the mapping of transport failures to [`ClientErrorKind`]s.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -158,30 +157,12 @@ impl Transport {
                 ));
             }
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .and_then(|b| {
-                use rustls_platform_verifier::BuilderVerifierExt;
-                b.with_platform_verifier()
-            })
-            .map_err(|_| {
-                config_error(
-                    "TLS could not be set up (is the operating system's certificate store readable?)",
-                )
-            })?
-            .with_no_client_auth();
-        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .timeout(endpoint.timeout)
-            .connect_timeout(endpoint.timeout.min(Duration::from_secs(10)))
-            // A redirect could carry the Authorization header elsewhere, and a FHIR base that
-            // redirects is misconfigured; refuse rather than follow.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("meridian-fhirclient/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|_| config_error("the HTTP client could not be built"))?;
+        // No redirects (one could carry the Authorization header elsewhere); see meridian-http.
+        let http = meridian_http::client(
+            endpoint.timeout,
+            concat!("meridian-fhirclient/", env!("CARGO_PKG_VERSION")),
+        )
+        .map_err(|e| config_error(e.to_string()))?;
         Ok(Self {
             http,
             endpoint,

@@ -97,26 +97,11 @@ impl DicomWebClient {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .and_then(|b| {
-                use rustls_platform_verifier::BuilderVerifierExt;
-                b.with_platform_verifier()
-            })
-            .map_err(|_| {
-                config("TLS could not be set up (is the operating system's certificate store readable?)")
-            })?
-            .with_no_client_auth();
-        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .timeout(options.timeout)
-            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("meridian-pacs/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|_| config("the HTTP client could not be built"))?;
+        let http = meridian_http::client(
+            options.timeout,
+            concat!("meridian-pacs/", env!("CARGO_PKG_VERSION")),
+        )
+        .map_err(|e| config(&e.to_string()))?;
         Ok(Self {
             http,
             base: Arc::new(base),
