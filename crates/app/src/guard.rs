@@ -82,6 +82,20 @@ impl App {
 
     /// Like [`App::session`], but also for a session that has yet to enrol its second factor.
     pub(crate) async fn session_for_enrolment(&self, token: &str) -> Result<Session> {
+        self.check_session(token, true).await
+    }
+
+    /// The live session without counting as activity: for what the UI polls by itself (the
+    /// status line), which must not keep an unattended workstation from locking.
+    pub(crate) async fn session_unattended(&self, token: &str) -> Result<Session> {
+        let s = self.check_session(token, false).await?;
+        if s.needs_totp {
+            return Err(AppError::TotpRequired);
+        }
+        Ok(s)
+    }
+
+    async fn check_session(&self, token: &str, activity: bool) -> Result<Session> {
         let now = self.clock.now();
         let mut sessions = self.sessions.lock().await;
         let Some(s) = sessions.get_mut(token) else {
@@ -96,7 +110,9 @@ impl App {
             s.locked = true;
             return Err(AppError::SessionExpired);
         }
-        s.last_active = now;
+        if activity {
+            s.last_active = now;
+        }
         Ok(s.clone())
     }
 

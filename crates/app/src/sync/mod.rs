@@ -118,7 +118,13 @@ impl FhirSync {
             Ok((pushed, pulled))
         }
         .await;
-        self.app.record_sync_outcome(&self.server, result.as_ref().err().map(|e: &SyncError| e.to_string())).await?;
+        // The status line shows this to every user: server text (which may echo a record) is
+        // reduced to status and issue codes.
+        let shown = result.as_ref().err().map(|e: &SyncError| match e {
+            SyncError::Server(c) => data_free(c),
+            SyncError::App(a) => a.to_string(),
+        });
+        self.app.record_sync_outcome(&self.server, shown).await?;
         result
     }
 }

@@ -127,6 +127,9 @@ impl FhirSync {
         let mut seen = HashSet::new();
         let mut latest: Vec<HistoryEntry> = Vec::new();
         let mut newest_time = since.clone();
+        // Histories list newest first: stopping early would leave older changes unread, so
+        // the pull mark only moves when the whole history since it was read.
+        let mut complete = false;
         for _ in 0..MAX_PAGES {
             for entry in page.entries.drain(..) {
                 if let Some(t) = entry.last_modified.as_ref().filter(|t| later(t, &newest_time)) {
@@ -139,7 +142,10 @@ impl FhirSync {
             }
             match page.next.take() {
                 Some(next) => page = self.client.next_history_page(&next).await?,
-                None => break,
+                None => {
+                    complete = true;
+                    break;
+                }
             }
         }
         let mut report = PullReport::default();
@@ -159,7 +165,9 @@ impl FhirSync {
                 Applied::Skipped => report.skipped += 1,
             }
         }
-        self.app.set_meta(META_PULL_SINCE, &newest_time).await?;
+        if complete {
+            self.app.set_meta(META_PULL_SINCE, &newest_time).await?;
+        }
         Ok(report)
     }
 }

@@ -48,9 +48,9 @@ impl App {
     }
 
     /// The sync status line. Holds no patient data, so any live session may read it, and it is
-    /// not audited (the UI polls it).
+    /// not audited (the UI polls it). Polling it is not activity: the session still locks.
     pub async fn sync_status(&self, token: &str) -> Result<SyncStatus> {
-        self.session(token).await?;
+        self.session_unattended(token).await?;
         let mut tx = self.store.write(self.clock.now()).await?;
         let server = tx.meta(META_SERVER).await?.filter(|s| !s.is_empty());
         let state = match (&server, tx.meta(META_STATE).await?) {

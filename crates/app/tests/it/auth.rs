@@ -136,3 +136,18 @@ async fn a_session_carries_what_its_role_may_do_from_the_one_matrix() {
         assert!(meridian_domain::access::role_permits(meridian_domain::access::Role::Physician, a));
     }
 }
+
+#[tokio::test]
+async fn polling_the_sync_status_does_not_keep_an_unattended_session_open() {
+    let w = crate::world().await;
+    let nurse = w.staff("poll.nurse", "nurse").await;
+    let idle = i64::from(w.app.policy().idle_timeout_secs);
+    // The status line asks every few seconds while nobody touches the workstation.
+    for _ in 0..2 {
+        w.clock.advance_secs(idle / 3);
+        assert!(w.app.sync_status(&nurse).await.is_ok(), "the poll itself is answered");
+    }
+    w.clock.advance_secs(idle / 2);
+    assert!(matches!(w.app.search_patients(&nurse, "any").await, Err(meridian_app::AppError::SessionExpired)), "the session locked on time");
+    assert!(matches!(w.app.sync_status(&nurse).await, Err(meridian_app::AppError::SessionExpired)));
+}
