@@ -10,7 +10,8 @@ fn main() {
         .plugin("chart", plugin(&["summary", "encounters", "trend", "record_vitals"]))
         .plugin("notes", plugin(&["list", "save", "sign", "addendum"]))
         .plugin("admin", plugin(&["patient_audit", "verify_audit"]))
-        .plugin("sync", plugin(&["status", "conflicts", "resolve", "interface_log"]));
+        .plugin("sync", plugin(&["status", "conflicts", "resolve", "interface_log"]))
+        .plugin("imaging", plugin(&["studies", "retrieve", "series", "open", "render", "measure", "close"]));
     if let Err(e) = tauri_build::try_build(attributes) {
         panic!("tauri build script failed: {e:#}");
     }

@@ -148,6 +148,45 @@ mod sync {
     }
 }
 
+mod imaging {
+    use super::*;
+
+    #[tauri::command]
+    pub(super) async fn studies(d: D<'_>, token: String, patient_id: String) -> R<StudyList> {
+        Ok(d.app()?.imaging_studies(&token, &patient_id).await?)
+    }
+    #[tauri::command]
+    pub(super) async fn retrieve(d: D<'_>, token: String, patient_id: String, study_uid: String, via: RetrieveVia) -> R<RetrieveReport> {
+        Ok(d.app()?.retrieve_study(&token, &patient_id, &study_uid, via).await?)
+    }
+    #[tauri::command]
+    pub(super) async fn series(d: D<'_>, token: String, patient_id: String, study_uid: String) -> R<Vec<SeriesRow>> {
+        Ok(d.app()?.imaging_series(&token, &patient_id, &study_uid).await?)
+    }
+    #[tauri::command]
+    pub(super) async fn open(d: D<'_>, token: String, patient_id: String, study_uid: String, series_uid: String) -> R<OpenedSeries> {
+        Ok(d.app()?.open_series(&token, &patient_id, &study_uid, &series_uid).await?)
+    }
+    /// The frame's RGBA bytes as a binary answer (an ArrayBuffer in the UI), not JSON.
+    #[tauri::command]
+    pub(super) async fn render(d: D<'_>, token: String, req: RenderRequest) -> R<tauri::ipc::Response> {
+        Ok(tauri::ipc::Response::new(d.app()?.render_frame(&token, &req).await?))
+    }
+    #[tauri::command]
+    pub(super) async fn measure(d: D<'_>, token: String, handle: String, frame: u32, req: MeasureRequest) -> R<Measurement> {
+        Ok(d.app()?.measure(&token, &handle, frame, &req).await?)
+    }
+    #[tauri::command]
+    pub(super) async fn close(d: D<'_>, token: String, handle: String) -> R<()> {
+        Ok(d.app()?.close_series(&token, &handle).await?)
+    }
+}
+
+pub(crate) fn imaging() -> TauriPlugin<Wry> {
+    use imaging::*;
+    Builder::new("imaging").invoke_handler(tauri::generate_handler![studies, retrieve, series, open, render, measure, close]).build()
+}
+
 pub(crate) fn session() -> TauriPlugin<Wry> {
     use session::*;
     Builder::new("session").invoke_handler(tauri::generate_handler![login, logout, lock, unlock, begin_totp, confirm_totp, info]).build()

@@ -1,7 +1,7 @@
 //! The Meridian desktop shell: a Tauri window over `meridian-app`.
 //!
 //! It opens the database, holds the [`App`], and exposes each area as an inlined plugin
-//! (`session`, `patients`, `chart`, `notes`, `admin`, `sync`) whose commands are one-line calls into the
+//! (`session`, `patients`, `chart`, `notes`, `admin`, `sync`, `imaging`) whose commands are one-line calls into the
 //! app layer. It holds no business logic: access checks, audit, validation and conversion all
 //! happen in `meridian-app`; errors cross as `ApiError { code, message }`.
 //!
@@ -98,8 +98,12 @@ fn open(path: &PathBuf) -> Result<App, ApiError> {
         }
     })?;
     // The site's policy (idle lock, lockout) from the workspace file, else the defaults.
-    let policy = meridian_app::WorkspaceConfig::read(path).ok().and_then(|c| c.policy).map_or_else(Policy::default, |p| p.apply(Policy::default()));
-    Ok(App::new(store, Arc::new(SystemClock), policy))
+    let config = meridian_app::WorkspaceConfig::read(path).ok();
+    let policy = config.as_ref().and_then(|c| c.policy.clone()).map_or_else(Policy::default, |p| p.apply(Policy::default()));
+    let app = App::new(store, Arc::new(SystemClock), policy);
+    // The PACS, when the workspace names one.
+    app.configure_imaging(config.and_then(|c| c.imaging));
+    Ok(app)
 }
 
 fn main() {
@@ -118,6 +122,7 @@ fn main() {
         .plugin(areas::notes())
         .plugin(areas::admin())
         .plugin(areas::sync())
+        .plugin(areas::imaging())
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("meridian: the window could not start: {e}");

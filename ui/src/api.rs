@@ -217,3 +217,79 @@ pub async fn resolve_conflict(token: &str, conflict_id: i64, choice: ConflictCho
 pub async fn interface_log(token: &str) -> Result<Vec<InterfaceMessage>, ApiError> {
     call("plugin:sync|interface_log", &Token { token }).await
 }
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenStudy<'a> {
+    token: &'a str,
+    patient_id: &'a str,
+    study_uid: &'a str,
+}
+
+pub async fn imaging_studies(token: &str, patient_id: &str) -> Result<StudyList, ApiError> {
+    call("plugin:imaging|studies", &TokenPatient { token, patient_id }).await
+}
+
+pub async fn retrieve_study(token: &str, patient_id: &str, study_uid: &str, via: RetrieveVia) -> Result<RetrieveReport, ApiError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct A<'a> {
+        token: &'a str,
+        patient_id: &'a str,
+        study_uid: &'a str,
+        via: RetrieveVia,
+    }
+    call("plugin:imaging|retrieve", &A { token, patient_id, study_uid, via }).await
+}
+
+pub async fn imaging_series(token: &str, patient_id: &str, study_uid: &str) -> Result<Vec<SeriesRow>, ApiError> {
+    call("plugin:imaging|series", &TokenStudy { token, patient_id, study_uid }).await
+}
+
+pub async fn open_series(token: &str, patient_id: &str, study_uid: &str, series_uid: &str) -> Result<OpenedSeries, ApiError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct A<'a> {
+        token: &'a str,
+        patient_id: &'a str,
+        study_uid: &'a str,
+        series_uid: &'a str,
+    }
+    call("plugin:imaging|open", &A { token, patient_id, study_uid, series_uid }).await
+}
+
+/// One drawn frame: RGBA bytes, `width * height * 4` (a binary answer, not JSON).
+pub async fn render_frame(token: &str, req: &RenderRequest) -> Result<Vec<u8>, ApiError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        token: &'a str,
+        req: &'a RenderRequest,
+    }
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let args = A { token, req }.serialize(&serializer).map_err(|e| internal(e.to_string()))?;
+    match tauri_invoke("plugin:imaging|render", args).await {
+        Ok(v) => Ok(js_sys::Uint8Array::new(&v).to_vec()),
+        Err(e) => Err(serde_wasm_bindgen::from_value::<ApiError>(e.clone())
+            .unwrap_or_else(|_| internal(e.as_string().unwrap_or_else(|| "the core did not answer".into())))),
+    }
+}
+
+pub async fn measure(token: &str, handle: &str, frame: u32, req: &MeasureRequest) -> Result<Measurement, ApiError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        token: &'a str,
+        handle: &'a str,
+        frame: u32,
+        req: &'a MeasureRequest,
+    }
+    call("plugin:imaging|measure", &A { token, handle, frame, req }).await
+}
+
+pub async fn close_series(token: &str, handle: &str) -> Result<(), ApiError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        token: &'a str,
+        handle: &'a str,
+    }
+    call("plugin:imaging|close", &A { token, handle }).await
+}

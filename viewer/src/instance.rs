@@ -464,6 +464,12 @@ impl Instance {
         string(&self.header, 0x0008, 0x0060)
     }
 
+    /// A text attribute of the data set (trimmed, empty as `None`), e.g. `(0x0010, 0x0020)` for
+    /// Patient ID. For callers that must check identity or show corner text; never logged here.
+    pub fn text(&self, group: u16, element: u16) -> Option<String> {
+        string(&self.header, group, element)
+    }
+
     /// Instance Number (0020,0013).
     pub fn instance_number(&self) -> Option<i64> {
         self.header

@@ -54,6 +54,7 @@ mod codec;
 mod error;
 mod frame;
 mod instance;
+pub mod measure;
 pub mod pipeline;
 pub mod render;
 mod scan;

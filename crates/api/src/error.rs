@@ -37,6 +37,9 @@ pub enum ErrorCode {
     Storage,
     /// The audit trail failed verification.
     AuditTampered,
+    /// A hospital system (the PACS) could not be reached or refused; retry later. Local data is
+    /// unaffected.
+    PeerUnavailable,
     Internal,
 }
 

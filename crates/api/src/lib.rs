@@ -12,12 +12,14 @@
 
 mod chart;
 mod error;
+mod imaging;
 mod patient;
 mod session;
 mod sync;
 
 pub use chart::*;
 pub use error::{ApiError, ErrorCode};
+pub use imaging::*;
 pub use patient::*;
 pub use session::*;
 pub use sync::*;

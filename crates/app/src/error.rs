@@ -42,6 +42,9 @@ pub enum AppError {
     AuditTampered,
     #[error("storage error: {0}")]
     Storage(StoreError),
+    /// A hospital system (PACS) did not answer or refused; the message is data-free.
+    #[error("{0}")]
+    PeerUnavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -95,6 +98,7 @@ impl From<AppError> for ApiError {
             AppError::KeyUnavailable(_) => ErrorCode::KeyUnavailable,
             AppError::AuditTampered => ErrorCode::AuditTampered,
             AppError::Storage(_) => ErrorCode::Storage,
+            AppError::PeerUnavailable(_) => ErrorCode::PeerUnavailable,
             AppError::Internal(_) => ErrorCode::Internal,
         };
         ApiError::new(code, e.to_string())

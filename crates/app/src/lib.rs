@@ -28,6 +28,7 @@ mod events;
 mod guard;
 mod hl7;
 mod hl7_out;
+mod imaging;
 mod import;
 mod index;
 mod notes;
@@ -54,7 +55,7 @@ pub use guard::Session;
 pub use hl7_out::{ForwardReport, Hl7Route, RouteTls};
 pub use import::ImportOutcome;
 pub use meridian_store::Table;
-pub use workspace::{KeySource, SitePolicy, SyncAuth, SyncConfig, Workspace, WorkspaceConfig};
+pub use workspace::{DimseConfig, ImagingConfig, KeySource, SitePolicy, SyncAuth, SyncConfig, Workspace, WorkspaceConfig};
 
 /// Policy knobs a site may set.
 #[derive(Debug, Clone)]
@@ -95,6 +96,8 @@ pub struct App {
     pending_totp: Arc<Mutex<HashMap<String, String>>>,
     /// The interface account's session, made on first use by sync and HL7 feeds.
     interface_token: Arc<Mutex<Option<String>>>,
+    /// The PACS and the series open in viewers.
+    imaging: Arc<imaging::Imaging>,
 }
 
 impl std::fmt::Debug for App {
@@ -113,6 +116,7 @@ impl App {
             sessions: Arc::default(),
             pending_totp: Arc::default(),
             interface_token: Arc::default(),
+            imaging: Arc::default(),
         }
     }
 

@@ -44,6 +44,41 @@ pub struct WorkspaceConfig {
     /// Site policy that differs from the defaults (idle lock, lockout).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<SitePolicy>,
+    /// The hospital's PACS, when this workstation shows images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imaging: Option<ImagingConfig>,
+}
+
+/// The PACS this workstation queries and retrieves from (DICOMweb, DIMSE or both), and the
+/// size of its encrypted study cache.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ImagingConfig {
+    /// DICOMweb base URL, e.g. `http://pacs:8042/dicom-web/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dicomweb_url: Option<String>,
+    /// DIMSE peer (C-FIND, C-GET).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimse: Option<DimseConfig>,
+    /// The cache's bound in MiB (least recently opened studies are evicted past it).
+    #[serde(default = "default_cache_mb")]
+    pub cache_max_mb: u64,
+}
+
+/// A DIMSE peer: `host:port` and AE titles.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DimseConfig {
+    pub address: String,
+    pub called_aet: String,
+    #[serde(default = "default_calling_aet")]
+    pub calling_aet: String,
+}
+
+fn default_cache_mb() -> u64 {
+    4096
+}
+
+fn default_calling_aet() -> String {
+    "MERIDIAN".into()
 }
 
 /// What a site may set in its workspace file; absent fields keep [`crate::Policy::default`].
@@ -222,7 +257,7 @@ impl Workspace {
         }
         let mut id = [0u8; 8];
         rand::rngs::OsRng.fill_bytes(&mut id);
-        let mut config = WorkspaceConfig { format: 1, db_id: hex(&id), key_source: source, salt: None, next_salt: None, sync: None, policy: None };
+        let mut config = WorkspaceConfig { format: 1, db_id: hex(&id), key_source: source, salt: None, next_salt: None, sync: None, policy: None, imaging: None };
         let key = match source {
             KeySource::Keyring => {
                 let key = MasterKey::generate(&mut rand::rngs::OsRng);

@@ -9,7 +9,7 @@ use crate::codes::{self, ALLERGENS, Allergen, Analyte, Cond, Med};
 use crate::model::{Chronic, Episode, MedPlan, Person, round_to};
 use crate::note::{NoteInput, NoteKind, Vitals, soap_note};
 use crate::people::{
-    self, NURSE, PHARMACIST, PHYSICIAN_CARDIO, PHYSICIAN_ED, PHYSICIAN_IM, PHYSICIAN_PEDS,
+    self, NURSE, PHARMACIST, PHYSICIAN_CARDIO, PHYSICIAN_ED, PHYSICIAN_IM, PHYSICIAN_PEDS, RADIOLOGIST,
 };
 use crate::resources::{
     self, AllergySpec, ConditionSpec, Measured, MedSpec, NoteSpec, ObsContext, org_reference,
@@ -825,6 +825,7 @@ pub(crate) fn generate(s: &Settings, index: usize) -> DemoPatient {
     for (k, visit) in visits.iter().enumerate() {
         care_team.insert(visit.attending);
         care_team.insert(NURSE);
+        care_team.insert(RADIOLOGIST);
         let enc_id = format!("enc-{index:06}-{:04}", k + 1);
         let enc = resources::reference("Encounter", &enc_id);
         let acute_id = if let Episode::Acute(_) = visit.episode {

@@ -48,6 +48,7 @@
 //! ```
 
 mod codes;
+pub mod dicom;
 mod generate;
 mod ids;
 mod model;

@@ -397,6 +397,8 @@ pub(crate) const PHYSICIAN_CARDIO: usize = 1;
 pub(crate) const PHYSICIAN_ED: usize = 2;
 pub(crate) const PHYSICIAN_PEDS: usize = 3;
 pub(crate) const NURSE: usize = 4;
+/// Reads the hospital's imaging, so is on the care team of every patient seen.
+pub(crate) const RADIOLOGIST: usize = 5;
 pub(crate) const PHARMACIST: usize = 6;
 
 pub(crate) const STAFF: [Staff; 9] = [

@@ -20,6 +20,7 @@
 //! ```
 
 mod audit;
+mod imaging;
 mod resources;
 mod search;
 mod sync;
@@ -35,6 +36,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{ConnectOptions, Connection, Sqlite};
 
 pub use audit::{AuditProblem, AuditRecord, AuditReport};
+pub use imaging::{CachedInstance, CachedSeries, CachedStudy};
 pub use resources::{Head, Index, NewVersion, ObservationIndex, Origin, OutboxEntry, PatientIndex, Stored};
 pub use search::PatientQuery;
 pub use sync::{ConflictRow, Hl7Direction, Hl7Row, SyncState};
@@ -131,6 +133,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_merged_index.sql")),
     (3, include_str!("../migrations/0003_sync.sql")),
+    (4, include_str!("../migrations/0004_imaging.sql")),
 ];
 
 /// How strictly commits reach the disk.
@@ -327,6 +330,7 @@ pub enum Table {
     Patients,
     SyncConflicts,
     Hl7Messages,
+    DicomInstances,
 }
 
 impl Table {
@@ -339,6 +343,7 @@ impl Table {
             Table::Users => "app_user",
             Table::Patients => "patient_index",
             Table::SyncConflicts => "sync_conflict",
+            Table::DicomInstances => "dicom_instance",
             Table::Hl7Messages => "hl7_message",
         }
     }

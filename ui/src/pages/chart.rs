@@ -6,6 +6,7 @@ use meridian_api::{ChartSummary, ConflictChoice, ErrorCode, ObservationRow, Reco
 use crate::api;
 use crate::components::banner::Banner;
 use crate::components::plot::TrendPlot;
+use crate::pages::imaging::Imaging;
 use crate::pages::notes::Notes;
 use crate::state::ui;
 
@@ -16,6 +17,7 @@ enum Tab {
     Labs,
     Encounters,
     Notes,
+    Imaging,
 }
 
 #[component]
@@ -46,7 +48,7 @@ pub fn Chart(patient_id: String) -> impl IntoView {
                     <Banner banner=banner/>
                     <Conflicts patient_id=pid.get_value() on_done=move || reload.update(|n| *n += 1)/>
                     <div class="tabs" role="tablist">
-                        {[(Tab::Summary, "Summary"), (Tab::Vitals, "Vitals"), (Tab::Labs, "Labs"), (Tab::Encounters, "Encounters"), (Tab::Notes, "Notes")].into_iter().map(|(t, label)| view! {
+                        {[(Tab::Summary, "Summary"), (Tab::Vitals, "Vitals"), (Tab::Labs, "Labs"), (Tab::Encounters, "Encounters"), (Tab::Notes, "Notes"), (Tab::Imaging, "Imaging")].into_iter().filter(|(t, _)| *t != Tab::Imaging || state.can("view-images")).map(|(t, label)| view! {
                             <button role="tab" id=format!("tab-{}", label.to_lowercase()) class:active=move || tab.get() == t aria-selected=move || (tab.get() == t).to_string()
                                 on:click=move |_| tab.set(t)>{label}</button>
                         }).collect_view()}
@@ -59,6 +61,7 @@ pub fn Chart(patient_id: String) -> impl IntoView {
                             Tab::Labs => view! { <Flowsheet patient_id=pid.get_value() rows=c.recent_labs/> }.into_any(),
                             Tab::Encounters => view! { <Encounters patient_id=pid.get_value()/> }.into_any(),
                             Tab::Notes => view! { <Notes patient_id=pid.get_value()/> }.into_any(),
+                            Tab::Imaging => view! { <Imaging patient_id=pid.get_value()/> }.into_any(),
                         }
                     }}
                 }.into_any()

@@ -3,6 +3,7 @@
 mod admin;
 mod chart;
 mod home;
+mod imaging;
 mod login;
 mod notes;
 mod register;

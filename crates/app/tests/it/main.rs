@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod chart;
 mod hl7;
+mod imaging;
 mod patients;
 mod sync;
 mod validate;

@@ -1,0 +1,172 @@
+//! Imaging: a patient's studies on the PACS and in the local cache, retrieval, and the viewer's
+//! requests (one rendered frame, a measurement).
+
+use serde::{Deserialize, Serialize};
+
+/// One study of a patient, as the study list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImagingStudy {
+    pub study_uid: String,
+    /// `YYYY-MM-DD`, when the archive gives one.
+    pub date: Option<String>,
+    pub description: Option<String>,
+    pub accession: Option<String>,
+    /// Modalities in the study, e.g. `["CT"]`.
+    pub modalities: Vec<String>,
+    /// Instances the archive reports (0 when the study is known only from the cache).
+    pub remote_instances: u32,
+    /// Instances already in this workstation's encrypted cache.
+    pub cached_instances: u32,
+    /// Whether the configured archive listed it (false: only cached, or the archive is offline).
+    pub on_pacs: bool,
+}
+
+/// The patient's studies and whether the archive could be asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudyList {
+    pub studies: Vec<ImagingStudy>,
+    /// `None` when the archive answered (or none is configured: see `pacs_configured`), else why
+    /// not, data-free (cached studies are still listed).
+    pub pacs_error: Option<String>,
+    pub pacs_configured: bool,
+}
+
+/// How to fetch a study from the archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RetrieveVia {
+    /// WADO-RS.
+    Dicomweb,
+    /// C-GET on the DIMSE port.
+    Dimse,
+}
+
+/// What a retrieval brought into the cache.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetrieveReport {
+    pub via: RetrieveVia,
+    /// Instances now cached for the study.
+    pub instances: u32,
+    /// Bytes received.
+    pub bytes: u64,
+    /// Instances refused because their Patient ID is not this patient's MRN (never cached).
+    pub refused_other_patient: u32,
+    /// Instances that are not images the viewer opens (reports, presentation states, damaged
+    /// files); not cached.
+    pub not_images: u32,
+    /// Studies evicted from the cache to stay within its size.
+    pub evicted_studies: u32,
+}
+
+/// One series of a cached study.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesRow {
+    pub series_uid: String,
+    pub number: Option<i64>,
+    pub modality: Option<String>,
+    pub description: Option<String>,
+    pub instances: u32,
+}
+
+/// A named window, e.g. `Brain 40/80`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowPreset {
+    pub name: String,
+    pub center: f64,
+    pub width: f64,
+}
+
+/// The letters shown at the edges of an image (patient directions: L, R, A, P, H, F).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OrientationMarkers {
+    pub left: String,
+    pub right: String,
+    pub top: String,
+    pub bottom: String,
+}
+
+/// A series opened in the viewer: what the UI needs to draw and annotate it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenedSeries {
+    /// Names the open series in later render and measure calls.
+    pub handle: String,
+    /// Frames in display order (sorted along the slice normal where geometry allows).
+    pub frames: u32,
+    pub rows: u32,
+    pub columns: u32,
+    /// Row spacing, column spacing in mm (Pixel Spacing), when known.
+    pub pixel_spacing: Option<[f64; 2]>,
+    /// Whether values are Hounsfield units (CT with a rescale).
+    pub unit: String,
+    pub color: bool,
+    /// The file's own window first (if any), then the modality's presets.
+    pub presets: Vec<WindowPreset>,
+    /// The window shown first.
+    pub initial: WindowPreset,
+    pub markers: Option<OrientationMarkers>,
+    /// Gaps, irregular spacing, mixed geometry: said on screen.
+    pub warnings: Vec<String>,
+    /// Corner text: patient, study and series lines.
+    pub patient_name: String,
+    pub mrn: String,
+    pub study_date: Option<String>,
+    pub study_description: Option<String>,
+    pub series_description: Option<String>,
+    pub modality: Option<String>,
+    /// Slice location (mm along the normal) of each frame, when the geometry gives one.
+    pub positions: Vec<Option<f64>>,
+}
+
+/// One frame to draw: window, zoom and pan; the answer is `width * height * 4` bytes of RGBA.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RenderRequest {
+    pub handle: String,
+    pub frame: u32,
+    pub width: u32,
+    pub height: u32,
+    /// Output pixels per image pixel.
+    pub zoom: f64,
+    /// Shift of the image centre from the viewport centre, output pixels.
+    pub pan: [f64; 2],
+    pub center: f64,
+    pub window: f64,
+    /// Show inverted (white bone on black becomes black on white).
+    pub invert: bool,
+}
+
+/// A measurement on one frame, in image pixel coordinates (the centre of column `c`, row `r`
+/// is `(c + 0.5, r + 0.5)`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum MeasureRequest {
+    Length { start: [f64; 2], end: [f64; 2] },
+    /// The angle at `vertex` between the rays to `a` and `b`.
+    Angle { a: [f64; 2], vertex: [f64; 2], b: [f64; 2] },
+    /// An ellipse inscribed in the rectangle from `corner` to `opposite`.
+    Ellipse { corner: [f64; 2], opposite: [f64; 2] },
+}
+
+/// The answer: values in physical units when the geometry allows, else in pixels (`unit`
+/// says which).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    /// Length in mm (or px), angle in degrees, ellipse area in mm² (or px²).
+    pub value: f64,
+    /// `mm`, `px`, `deg`, `mm²`, `px²`.
+    pub unit: String,
+    /// Ellipse statistics over the pixels whose centres lie inside, in `stats_unit`.
+    pub stats: Option<RegionStats>,
+    /// What the user should know (e.g. "no pixel spacing: lengths in pixels").
+    pub note: Option<String>,
+}
+
+/// Region statistics of modality values (HU for CT).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionStats {
+    pub pixels: u64,
+    pub mean: f64,
+    pub sd: f64,
+    pub min: f64,
+    pub max: f64,
+    pub unit: String,
+}

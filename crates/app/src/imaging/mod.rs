@@ -1,0 +1,345 @@
+//! Imaging use cases: a patient's studies on the PACS and in the encrypted cache, retrieval over
+//! DICOMweb (WADO-RS) or DIMSE (C-GET), opening a series in the viewer, drawing frames and
+//! taking measurements.
+//!
+//! Every patient-scoped step is audited as `view-images` (physicians and radiologists in the
+//! patient's care). Network transfers and decoding run outside store transactions. Instances
+//! whose Patient ID is not the patient's MRN are refused and never cached (wrong-patient
+//! images are the imaging form of the wrong-chart error). Drawing a frame of an open series
+//! checks the session and that the series was opened by this user; it is not audited per frame
+//! (opening was).
+
+mod view;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use meridian_api::{ImagingStudy, RetrieveReport, RetrieveVia, SeriesRow, StudyList};
+use meridian_domain::access::Action;
+use meridian_domain::identifier::MRN_SYSTEM;
+use meridian_pacs::{DicomWebClient, DimsePeer, StudyQuery, StudySummary, WebOptions};
+use meridian_store::{CachedInstance, Tx};
+
+use crate::guard::{Ctx, Target};
+use crate::workspace::ImagingConfig;
+use crate::{App, AppError, Result};
+
+pub(crate) use view::OpenSeries;
+
+/// Patient ID (0010,0020).
+const PATIENT_ID: (u16, u16) = (0x0010, 0x0020);
+
+/// The imaging state of an [`App`]: where the PACS is, and the series open in viewers.
+#[derive(Default)]
+pub(crate) struct Imaging {
+    config: RwLock<Option<ImagingConfig>>,
+    open: Mutex<HashMap<String, Arc<OpenSeries>>>,
+    renderer: Mutex<Option<Arc<view::Gpu>>>,
+}
+
+impl Imaging {
+    fn config(&self) -> Option<ImagingConfig> {
+        self.config.read().ok().and_then(|c| c.clone())
+    }
+}
+
+/// The patient's MRN, the identifier the PACS files their images under.
+async fn patient_mrn(tx: &mut Tx, patient_id: &str) -> Result<String> {
+    let p = crate::patients::read_patient(tx, patient_id).await?;
+    p.identifier(MRN_SYSTEM)
+        .and_then(|i| i.value.clone())
+        .filter(|m| !m.trim().is_empty() && m != "PENDING")
+        .ok_or_else(|| AppError::Validation("this patient has no MRN yet, so the PACS cannot be asked for their images".into()))
+}
+
+fn peer_error(e: &meridian_pacs::PacsError) -> AppError {
+    AppError::PeerUnavailable(format!("the PACS could not be used: {e}"))
+}
+
+fn da_to_iso(da: &str) -> Option<String> {
+    let d = da.trim();
+    (d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit())).then(|| format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..]))
+}
+
+impl App {
+    /// Points this workstation at a PACS (from the workspace file).
+    pub fn configure_imaging(&self, config: Option<ImagingConfig>) {
+        if let Ok(mut c) = self.imaging.config.write() {
+            *c = config;
+        }
+    }
+
+    /// The patient's studies: those the PACS lists under their MRN (DICOMweb QIDO-RS, else DIMSE
+    /// C-FIND), merged with those in the local cache. An unreachable PACS still lists the cache
+    /// and says why the archive is missing.
+    pub async fn imaging_studies(&self, token: &str, patient_id: &str) -> Result<StudyList> {
+        let (mrn, cached) = self
+            .audited(token, Action::ViewImages, Target::patient(patient_id), async |tx: &mut Tx, _ctx: &mut Ctx| {
+                let mrn = patient_mrn(tx, patient_id).await?;
+                Ok((mrn, tx.dicom_studies(patient_id).await?))
+            })
+            .await?;
+        let config = self.imaging.config();
+        let mut list = StudyList { studies: Vec::new(), pacs_error: None, pacs_configured: config.is_some() };
+        let remote = match &config {
+            Some(c) => match find_studies(c, &mrn).await {
+                Ok(found) => found,
+                Err(e) => {
+                    list.pacs_error = Some(e.to_string());
+                    Vec::new()
+                }
+            },
+            None => Vec::new(),
+        };
+        for s in remote {
+            // The archive answered for this Patient ID; anything else is not this patient's.
+            if s.patient_id.as_deref().map(str::trim) != Some(mrn.as_str()) {
+                continue;
+            }
+            let cache = cached.iter().find(|c| c.study_uid == s.study_instance_uid);
+            list.studies.push(ImagingStudy {
+                study_uid: s.study_instance_uid.clone(),
+                date: s.study_date.map(|d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)),
+                description: s.description.clone(),
+                accession: s.accession_number.clone(),
+                modalities: s.modalities.clone(),
+                remote_instances: s.number_of_instances.unwrap_or(0),
+                cached_instances: cache.map_or(0, |c| c.instances as u32),
+                on_pacs: true,
+            });
+        }
+        for c in &cached {
+            if list.studies.iter().any(|s| s.study_uid == c.study_uid) {
+                continue;
+            }
+            list.studies.push(ImagingStudy {
+                study_uid: c.study_uid.clone(),
+                date: c.study_date.clone(),
+                description: c.description.clone(),
+                accession: c.accession.clone(),
+                modalities: c.modalities.clone(),
+                remote_instances: 0,
+                cached_instances: c.instances as u32,
+                on_pacs: false,
+            });
+        }
+        list.studies.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.study_uid.cmp(&b.study_uid)));
+        Ok(list)
+    }
+
+    /// Fetches a whole study into the encrypted cache, over DICOMweb or DIMSE. Instances of any
+    /// other patient are refused; the cache then gives up its least recently opened studies to
+    /// stay within its bound.
+    pub async fn retrieve_study(&self, token: &str, patient_id: &str, study_uid: &str, via: RetrieveVia) -> Result<RetrieveReport> {
+        let config = self.imaging.config().ok_or_else(|| AppError::Validation("no PACS is configured for this workstation".into()))?;
+        check_uid(study_uid)?;
+        let mrn = self
+            .audited(token, Action::ViewImages, Target::patient(patient_id), async |tx: &mut Tx, ctx: &mut Ctx| {
+                ctx.detail = Some(format!("retrieve {} study", match via {
+                    RetrieveVia::Dicomweb => "dicomweb",
+                    RetrieveVia::Dimse => "dimse",
+                }));
+                patient_mrn(tx, patient_id).await
+            })
+            .await?;
+        let max = (config.cache_max_mb.max(64) * 1024 * 1024) as usize;
+        let files = fetch_study(&config, study_uid, via, max).await?;
+        let bytes: u64 = files.iter().map(|f| f.len() as u64).sum();
+        // Headers are read (and every file checked) away from the async runtime.
+        let study = study_uid.to_owned();
+        let accepted = tokio::task::spawn_blocking(move || sort_received(files, &mrn, &study))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut tx = self.store.write(self.clock.now()).await?;
+        let first = accepted.instances.first();
+        tx.put_dicom_study(
+            study_uid,
+            patient_id,
+            first.and_then(|i| i.study_date.as_deref()).and_then(da_to_iso).as_deref(),
+            first.and_then(|i| i.study_description.as_deref()),
+            first.and_then(|i| i.accession.as_deref()),
+            &accepted.modalities,
+        )
+        .await?;
+        for i in &accepted.instances {
+            tx.put_dicom_instance(
+                study_uid,
+                &CachedInstance {
+                    sop_uid: &i.sop_uid,
+                    series_uid: &i.series_uid,
+                    series_number: i.series_number,
+                    series_description: i.series_description.as_deref(),
+                    modality: i.modality.as_deref(),
+                    instance_number: i.instance_number,
+                    body: &i.body,
+                },
+            )
+            .await?;
+        }
+        let evicted = tx.evict_dicom((config.cache_max_mb * 1024 * 1024) as i64, Some(study_uid)).await?;
+        let instances = tx.dicom_study(study_uid).await?.map_or(0, |s| s.instances as u32);
+        if accepted.instances.is_empty() {
+            // Nothing of this patient came back: leave no empty study behind.
+            tx.delete_dicom_study(study_uid).await?;
+        }
+        tx.commit().await?;
+        if accepted.instances.is_empty() && accepted.refused == 0 && accepted.not_images == 0 {
+            return Err(AppError::NotFound("study on the PACS"));
+        }
+        Ok(RetrieveReport { via, instances, bytes, refused_other_patient: accepted.refused, not_images: accepted.not_images, evicted_studies: evicted })
+    }
+
+    /// The series of a cached study.
+    pub async fn imaging_series(&self, token: &str, patient_id: &str, study_uid: &str) -> Result<Vec<SeriesRow>> {
+        self.audited(token, Action::ViewImages, Target::patient(patient_id), async |tx: &mut Tx, _ctx: &mut Ctx| {
+            cached_study_of(tx, patient_id, study_uid).await?;
+            Ok(tx
+                .dicom_series(study_uid)
+                .await?
+                .into_iter()
+                .map(|s| SeriesRow {
+                    series_uid: s.series_uid,
+                    number: s.number,
+                    modality: s.modality,
+                    description: s.description,
+                    instances: s.instances as u32,
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// The size of the imaging cache in bytes (reports, tests; no patient data).
+    pub async fn imaging_cache_bytes(&self) -> Result<i64> {
+        let mut tx = self.store.write(self.clock.now()).await?;
+        let n = tx.dicom_cache_bytes().await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+}
+
+/// The cached study, if it is this patient's.
+async fn cached_study_of(tx: &mut Tx, patient_id: &str, study_uid: &str) -> Result<meridian_store::CachedStudy> {
+    match tx.dicom_study(study_uid).await? {
+        Some(s) if s.patient_id == patient_id => Ok(s),
+        _ => Err(AppError::NotFound("cached study (retrieve it first)")),
+    }
+}
+
+fn check_uid(uid: &str) -> Result<()> {
+    if uid.is_empty() || uid.len() > 64 || !uid.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(AppError::Validation("a study UID is digits and dots, at most 64 characters".into()));
+    }
+    Ok(())
+}
+
+fn web_client(url: &str) -> Result<DicomWebClient> {
+    let mut options = WebOptions::default();
+    options.timeout = Duration::from_secs(60);
+    DicomWebClient::new(url, options).map_err(|e| peer_error(&e))
+}
+
+fn dimse_peer(c: &crate::workspace::DimseConfig) -> DimsePeer {
+    let mut peer = DimsePeer::new(c.address.clone(), c.called_aet.clone(), c.calling_aet.clone());
+    peer.timeout = Duration::from_secs(20);
+    peer
+}
+
+async fn find_studies(config: &ImagingConfig, mrn: &str) -> Result<Vec<StudySummary>> {
+    let query = StudyQuery { limit: Some(200), ..StudyQuery::by_patient_id(mrn) };
+    if let Some(url) = &config.dicomweb_url {
+        return web_client(url)?.search_studies(&query).await.map_err(|e| peer_error(&e));
+    }
+    if let Some(d) = &config.dimse {
+        let peer = dimse_peer(d);
+        return tokio::task::spawn_blocking(move || peer.find_studies(&query))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| peer_error(&e));
+    }
+    Ok(Vec::new())
+}
+
+async fn fetch_study(config: &ImagingConfig, study_uid: &str, via: RetrieveVia, max: usize) -> Result<Vec<Vec<u8>>> {
+    match via {
+        RetrieveVia::Dicomweb => {
+            let url = config.dicomweb_url.as_deref().ok_or_else(|| AppError::Validation("no DICOMweb address is configured".into()))?;
+            web_client(url)?.retrieve_study(study_uid).await.map_err(|e| peer_error(&e))
+        }
+        RetrieveVia::Dimse => {
+            let d = config.dimse.as_ref().ok_or_else(|| AppError::Validation("no DIMSE peer is configured".into()))?;
+            let peer = dimse_peer(d);
+            let uid = study_uid.to_owned();
+            let outcome = tokio::task::spawn_blocking(move || peer.get_study(&uid, meridian_pacs::DEFAULT_GET_SOP_CLASSES, max))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .map_err(|e| peer_error(&e))?;
+            Ok(outcome.instances.into_iter().map(|i| i.file).collect())
+        }
+    }
+}
+
+/// One received instance, read for the cache.
+struct Received {
+    sop_uid: String,
+    series_uid: String,
+    series_number: Option<i64>,
+    series_description: Option<String>,
+    modality: Option<String>,
+    instance_number: Option<i64>,
+    study_date: Option<String>,
+    study_description: Option<String>,
+    accession: Option<String>,
+    body: Vec<u8>,
+}
+
+struct Accepted {
+    instances: Vec<Received>,
+    modalities: Vec<String>,
+    refused: u32,
+    not_images: u32,
+}
+
+/// Keeps the instances that belong to `study_uid` and to the patient with `mrn`; refuses the
+/// rest, and counts files the viewer cannot open as images (reports, presentation states, damaged
+/// files). Neither is cached.
+fn sort_received(files: Vec<Vec<u8>>, mrn: &str, study_uid: &str) -> Accepted {
+    let mut out = Accepted { instances: Vec::new(), modalities: Vec::new(), refused: 0, not_images: 0 };
+    for body in files {
+        let Ok(instance) = meridian_viewer::open(&body) else {
+            out.not_images += 1;
+            continue;
+        };
+        let text = |g: u16, e: u16| instance.text(g, e);
+        let same_patient = text(PATIENT_ID.0, PATIENT_ID.1).as_deref() == Some(mrn);
+        let same_study = text(0x0020, 0x000D).as_deref() == Some(study_uid);
+        let (Some(sop_uid), Some(series_uid)) = (instance.sop_instance_uid(), instance.series_instance_uid()) else {
+            out.refused += 1;
+            continue;
+        };
+        if !same_patient || !same_study {
+            out.refused += 1;
+            continue;
+        }
+        let modality = instance.modality();
+        if let Some(m) = &modality
+            && !out.modalities.contains(m)
+        {
+            out.modalities.push(m.clone());
+        }
+        out.instances.push(Received {
+            sop_uid,
+            series_uid,
+            series_number: text(0x0020, 0x0011).and_then(|s| s.parse().ok()),
+            series_description: text(0x0008, 0x103E),
+            modality,
+            instance_number: instance.instance_number(),
+            study_date: text(0x0008, 0x0020),
+            study_description: text(0x0008, 0x1030),
+            accession: text(0x0008, 0x0050),
+            body,
+        });
+    }
+    out
+}

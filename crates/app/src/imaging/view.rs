@@ -1,0 +1,383 @@
+//! Series open in a viewer: decoded frames in display order, drawn on the GPU (wgpu, off
+//! screen; the CPU pipeline where no adapter exists) and measured.
+
+use std::sync::{Arc, Mutex};
+
+use meridian_api::{Measurement, MeasureRequest, OpenedSeries, OrientationMarkers, RegionStats, RenderRequest, WindowPreset};
+use meridian_domain::access::Action;
+use meridian_store::Tx;
+use meridian_viewer::measure::{self, PixelSpacing};
+use meridian_viewer::pipeline::lut::Palette;
+use meridian_viewer::render::{GpuImage, Renderer, View};
+use meridian_viewer::{Display, Frame, ModalityLut, PresentationLutShape, SliceGeometry, Voi, Window};
+
+use crate::guard::{Ctx, Target};
+use crate::{App, AppError, Result};
+
+/// The most decoded bytes one open series may hold.
+const SERIES_BUDGET: u64 = 2 * 1024 * 1024 * 1024;
+/// Series one user may keep open (the oldest closes).
+const OPEN_PER_USER: usize = 4;
+/// Frames kept on the GPU per series (the neighbours of the one shown).
+const GPU_FRAMES: usize = 24;
+/// The largest viewport drawn.
+const MAX_VIEWPORT: u32 = 4096;
+
+/// The off-screen renderer, one draw at a time, or why there is none.
+pub(crate) struct Gpu {
+    renderer: Option<Mutex<Renderer>>,
+}
+
+/// A decoded series, in display order.
+pub(crate) struct OpenSeries {
+    owner: String,
+    opened_at: u64,
+    frames: Vec<Frame>,
+    luts: Vec<ModalityLut>,
+    shape: PresentationLutShape,
+    palette: Option<Palette>,
+    spacing: Option<PixelSpacing>,
+    uploaded: Mutex<Vec<(u32, GpuImage)>>,
+}
+
+impl std::fmt::Debug for OpenSeries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenSeries").field("frames", &self.frames.len()).finish_non_exhaustive()
+    }
+}
+
+/// What decoding a series gave, before it is registered.
+struct Decoded {
+    series: OpenSeries,
+    info: OpenedSeries,
+}
+
+fn handle() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn title_case(name: &str) -> String {
+    let mut c = name.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// `FAMILY^Given^Middle` as `FAMILY, Given Middle`.
+fn person_name(pn: &str) -> String {
+    let alphabetic = pn.split('=').next().unwrap_or_default();
+    let mut parts = alphabetic.split('^').map(str::trim);
+    let family = parts.next().unwrap_or_default();
+    let rest: Vec<&str> = parts.filter(|p| !p.is_empty()).take(2).collect();
+    if rest.is_empty() { family.to_owned() } else { format!("{family}, {}", rest.join(" ")) }
+}
+
+fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64) -> Result<Decoded> {
+    let mut frames = Vec::new();
+    let mut luts = Vec::new();
+    let mut geometry = Vec::new();
+    let mut total = 0u64;
+    let mut first: Option<meridian_viewer::Instance> = None;
+    let mut windows: Vec<Window> = Vec::new();
+    let mut spacing = None;
+    let mut orientation = None;
+    for body in &bodies {
+        let instance = meridian_viewer::open(body).map_err(|e| AppError::Validation(format!("an image of this series cannot be shown: {e}")))?;
+        let pixel = instance.image_pixel();
+        total = total.saturating_add(pixel.decoded_frame_bytes().saturating_mul(u64::from(instance.frame_count())));
+        if total > SERIES_BUDGET {
+            return Err(AppError::Validation(format!(
+                "this series needs more than {} MiB decoded; open it in parts",
+                SERIES_BUDGET / (1024 * 1024)
+            )));
+        }
+        for index in 0..instance.frame_count() {
+            let frame = instance.frame(index).map_err(|e| AppError::Validation(format!("an image of this series cannot be shown: {e}")))?;
+            let info = instance.frame_info(index);
+            if windows.is_empty()
+                && let Some(i) = info
+            {
+                windows.clone_from(&i.windows);
+            }
+            spacing = spacing.or_else(|| info.and_then(|i| i.pixel_spacing));
+            orientation = orientation.or_else(|| info.and_then(|i| i.orientation));
+            geometry.push(info.and_then(|i| match (i.position, i.orientation) {
+                (Some(position), Some(orientation)) => Some(SliceGeometry { position, orientation, rows: frame.rows, columns: frame.columns }),
+                _ => None,
+            }));
+            luts.push(instance.modality_lut(index));
+            frames.push(frame);
+        }
+        if first.is_none() {
+            first = Some(instance);
+        }
+    }
+    let first = first.ok_or(AppError::NotFound("image in this series"))?;
+    let sorted = meridian_viewer::sort_slices(&geometry);
+    let mut slots: Vec<Option<(Frame, ModalityLut)>> = frames.into_iter().zip(luts).map(Some).collect();
+    let (mut frames, mut luts) = (Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()));
+    for &i in &sorted.order {
+        if let Some((f, l)) = slots.get_mut(i).and_then(Option::take) {
+            frames.push(f);
+            luts.push(l);
+        }
+    }
+    let positions = (0..frames.len()).map(|i| sorted.distances.get(i).copied()).collect();
+    let display = first.default_display(0);
+    let modality = first.modality();
+    let color = first.image_pixel().samples_per_pixel == 3;
+    let hounsfield = modality.as_deref() == Some("CT") && matches!(display.modality, ModalityLut::Rescale { .. });
+    let mut presets: Vec<WindowPreset> = windows
+        .iter()
+        .enumerate()
+        .map(|(n, w)| WindowPreset { name: if windows.len() == 1 { "File".into() } else { format!("File {}", n + 1) }, center: w.center, width: w.width })
+        .collect();
+    if hounsfield {
+        presets.extend(meridian_viewer::pipeline::CT_PRESETS.iter().map(|p| WindowPreset { name: title_case(p.name), center: p.center, width: p.width }));
+    }
+    let initial = presets.first().cloned().unwrap_or_else(|| {
+        // No window in the file: the modality values' full range.
+        let (lo, hi) = frames.first().and_then(|f| f.data.min_max()).unwrap_or((0, 255));
+        let lut = luts.first().cloned().unwrap_or(ModalityLut::Identity);
+        let (a, b) = (lut.apply(lo), lut.apply(hi));
+        let (lo, hi) = (a.min(b), a.max(b));
+        WindowPreset { name: "Full range".into(), center: (lo + hi) / 2.0, width: (hi - lo).max(1.0) }
+    });
+    if presets.is_empty() {
+        presets.push(initial.clone());
+    }
+    let markers = orientation.and_then(measure::orientation_markers).map(|[left, right, top, bottom]| OrientationMarkers { left, right, top, bottom });
+    let (rows, columns) = frames.first().map_or((0, 0), |f| (f.rows, f.columns));
+    let info = OpenedSeries {
+        handle: handle(),
+        frames: frames.len() as u32,
+        rows,
+        columns,
+        pixel_spacing: spacing,
+        unit: if hounsfield { "HU".into() } else { String::new() },
+        color,
+        presets,
+        initial,
+        markers,
+        warnings: sorted.warnings.iter().map(measure::describe_warning).collect(),
+        patient_name: first.text(0x0010, 0x0010).map(|n| person_name(&n)).unwrap_or_default(),
+        mrn: first.text(0x0010, 0x0020).unwrap_or_default(),
+        study_date: first.text(0x0008, 0x0020).and_then(|d| super::da_to_iso(&d)),
+        study_description: first.text(0x0008, 0x1030),
+        series_description: first.text(0x0008, 0x103E),
+        modality,
+        positions,
+    };
+    let series = OpenSeries {
+        owner,
+        opened_at,
+        frames,
+        luts,
+        shape: display.shape,
+        palette: display.palette,
+        spacing,
+        uploaded: Mutex::new(Vec::new()),
+    };
+    Ok(Decoded { series, info })
+}
+
+impl OpenSeries {
+    fn frame(&self, index: u32) -> Result<(&Frame, &ModalityLut)> {
+        let i = index as usize;
+        match (self.frames.get(i), self.luts.get(i)) {
+            (Some(f), Some(l)) => Ok((f, l)),
+            _ => Err(AppError::Validation(format!("this series has {} images; image {} does not exist", self.frames.len(), index + 1))),
+        }
+    }
+
+    fn render(&self, gpu: &Gpu, req: &RenderRequest) -> Result<Vec<u8>> {
+        if req.width == 0 || req.height == 0 || req.width > MAX_VIEWPORT || req.height > MAX_VIEWPORT {
+            return Err(AppError::Validation(format!("the viewport must be 1 to {MAX_VIEWPORT} pixels on each side")));
+        }
+        if !(req.zoom.is_finite() && req.zoom > 0.0 && req.center.is_finite() && req.window.is_finite() && req.pan.iter().all(|p| p.is_finite())) {
+            return Err(AppError::Validation("zoom, pan and window must be finite numbers (zoom above 0)".into()));
+        }
+        let (frame, lut) = self.frame(req.frame)?;
+        let shape = match (self.shape, req.invert) {
+            (s, false) => s,
+            (PresentationLutShape::Identity, true) => PresentationLutShape::Inverse,
+            (PresentationLutShape::Inverse, true) => PresentationLutShape::Identity,
+        };
+        let display = Display { modality: lut.clone(), voi: Voi::Window(Window::new(req.center, req.window.max(1.0))), shape, palette: self.palette.clone() };
+        let mut view = View::new(req.width, req.height, display.clone());
+        view.zoom = req.zoom.clamp(0.01, 64.0);
+        view.pan = req.pan;
+        if let Some(renderer) = &gpu.renderer {
+            let renderer = renderer.lock().map_err(|_| AppError::Internal("the renderer failed earlier".into()))?;
+            let mut uploaded = self.uploaded.lock().map_err(|_| AppError::Internal("the frame cache failed earlier".into()))?;
+            let at = match uploaded.iter().position(|(i, _)| *i == req.frame) {
+                Some(at) => at,
+                None => {
+                    let image = renderer.upload_frame(frame, self.palette.as_ref()).map_err(|e| AppError::Validation(format!("the image cannot be drawn: {e}")))?;
+                    if uploaded.len() >= GPU_FRAMES {
+                        uploaded.remove(0);
+                    }
+                    uploaded.push((req.frame, image));
+                    uploaded.len() - 1
+                }
+            };
+            return renderer.render_to_rgba(&uploaded[at].1, &view).map_err(|e| AppError::Internal(format!("the GPU could not draw the image: {e}")));
+        }
+        Ok(cpu_view(frame, &display, &view))
+    }
+
+    fn measure(&self, frame: u32, req: &MeasureRequest) -> Result<Measurement> {
+        let (frame, lut) = self.frame(frame)?;
+        let finite = |p: &[f64; 2]| p.iter().all(|v| v.is_finite());
+        let no_spacing = || Some("this image has no pixel spacing: values are in pixels".to_owned());
+        let bad = || AppError::Validation("measurement points must be finite numbers".into());
+        Ok(match req {
+            MeasureRequest::Length { start, end } => {
+                if !finite(start) || !finite(end) {
+                    return Err(bad());
+                }
+                let (value, mm) = measure::length(*start, *end, self.spacing);
+                Measurement { value, unit: if mm { "mm" } else { "px" }.into(), stats: None, note: if mm { None } else { no_spacing() } }
+            }
+            MeasureRequest::Angle { a, vertex, b } => {
+                if ![a, vertex, b].iter().all(|p| finite(p)) {
+                    return Err(bad());
+                }
+                let value = measure::angle(*a, *vertex, *b, self.spacing).ok_or_else(|| AppError::Validation("an angle needs two arms of some length".into()))?;
+                Measurement { value, unit: "deg".into(), stats: None, note: None }
+            }
+            MeasureRequest::Ellipse { corner, opposite } => {
+                if !finite(corner) || !finite(opposite) {
+                    return Err(bad());
+                }
+                let s = measure::ellipse_stats(frame, lut, *corner, *opposite, self.spacing)
+                    .ok_or_else(|| AppError::Validation("the region holds no pixel of a grey image".into()))?;
+                let unit = if matches!(lut, ModalityLut::Rescale { .. }) && frame.samples_per_pixel == 1 { "HU" } else { "" };
+                Measurement {
+                    value: s.area,
+                    unit: if s.area_in_mm { "mm²" } else { "px²" }.into(),
+                    stats: Some(RegionStats { pixels: s.pixels, mean: s.mean, sd: s.sd, min: s.min, max: s.max, unit: unit.into() }),
+                    note: if s.area_in_mm { None } else { no_spacing() },
+                }
+            }
+        })
+    }
+}
+
+/// The CPU path for machines without a GPU adapter: the reference pipeline at the image's
+/// size, then placed through the same view transform (zoom and pan; nearest sampling).
+fn cpu_view(frame: &Frame, display: &Display, view: &View) -> Vec<u8> {
+    let image = meridian_viewer::render_to_rgba8(frame, display);
+    let (w, h) = (view.width as usize, view.height as usize);
+    let (cols, rows) = (f64::from(frame.columns), f64::from(frame.rows));
+    let mut out = vec![0u8; w * h * 4];
+    for (y, line) in out.chunks_exact_mut(w * 4).enumerate() {
+        let sy = (y as f64 + 0.5 - h as f64 / 2.0 - view.pan[1]) / view.zoom + rows / 2.0;
+        for (x, px) in line.chunks_exact_mut(4).enumerate() {
+            let sx = (x as f64 + 0.5 - w as f64 / 2.0 - view.pan[0]) / view.zoom + cols / 2.0;
+            px[3] = 255;
+            if sx < 0.0 || sy < 0.0 || sx >= cols || sy >= rows {
+                continue;
+            }
+            let i = (sy as usize * frame.columns as usize + sx as usize) * 4;
+            px[..3].copy_from_slice(&image[i..i + 3]);
+        }
+    }
+    out
+}
+
+impl super::Imaging {
+    fn series(&self, handle: &str, user: &str) -> Result<Arc<OpenSeries>> {
+        let open = self.open.lock().map_err(|_| AppError::Internal("viewer state failed earlier".into()))?;
+        match open.get(handle) {
+            Some(s) if s.owner == user => Ok(s.clone()),
+            _ => Err(AppError::NotFound("open series (open it again)")),
+        }
+    }
+
+    /// The renderer, made on first use (a GPU adapter, else the CPU path).
+    fn gpu(&self) -> Result<Arc<Gpu>> {
+        let mut slot = self.renderer.lock().map_err(|_| AppError::Internal("the renderer failed earlier".into()))?;
+        if let Some(g) = slot.as_ref() {
+            return Ok(g.clone());
+        }
+        let renderer = match Renderer::new_headless() {
+            Ok(r) => Some(Mutex::new(r)),
+            Err(e) => {
+                eprintln!("meridian: no GPU adapter for the viewer ({e}); drawing on the CPU");
+                None
+            }
+        };
+        let g = Arc::new(Gpu { renderer });
+        *slot = Some(g.clone());
+        Ok(g)
+    }
+}
+
+impl App {
+    /// Opens a cached series in the viewer: decodes every frame, sorts along the slice normal,
+    /// and says what the reader needs (size, spacing, presets, orientation, warnings, corner text).
+    pub async fn open_series(&self, token: &str, patient_id: &str, study_uid: &str, series_uid: &str) -> Result<OpenedSeries> {
+        let (bodies, user) = self
+            .audited(token, Action::ViewImages, Target::patient(patient_id), async |tx: &mut Tx, ctx: &mut Ctx| {
+                super::cached_study_of(tx, patient_id, study_uid).await?;
+                tx.touch_dicom_study(study_uid).await?;
+                ctx.detail = Some("open series".into());
+                Ok((tx.dicom_series_bodies(study_uid, series_uid).await?, ctx.session.user_id.clone()))
+            })
+            .await?;
+        if bodies.is_empty() {
+            return Err(AppError::NotFound("series in this study"));
+        }
+        let opened_at = self.clock.now().unix_seconds() as u64;
+        let imaging = self.imaging.clone();
+        tokio::task::spawn_blocking(move || {
+            // Make the renderer now, while the reader waits for the series anyway.
+            let _ = imaging.gpu();
+            let decoded = decode_series(bodies, user.clone(), opened_at)?;
+            let mut open = imaging.open.lock().map_err(|_| AppError::Internal("viewer state failed earlier".into()))?;
+            let mine: Vec<(u64, String)> = open.iter().filter(|(_, s)| s.owner == user).map(|(h, s)| (s.opened_at, h.clone())).collect();
+            if mine.len() >= OPEN_PER_USER
+                && let Some((_, oldest)) = mine.iter().min()
+            {
+                open.remove(oldest);
+            }
+            open.insert(decoded.info.handle.clone(), Arc::new(decoded.series));
+            Ok(decoded.info)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+
+    /// Draws one frame of an open series: `width * height * 4` bytes of RGBA.
+    pub async fn render_frame(&self, token: &str, req: &RenderRequest) -> Result<Vec<u8>> {
+        let session = self.session(token).await?;
+        let series = self.imaging.series(&req.handle, &session.user_id)?;
+        let gpu = self.imaging.gpu()?;
+        let req = req.clone();
+        tokio::task::spawn_blocking(move || series.render(&gpu, &req)).await.map_err(|e| AppError::Internal(e.to_string()))?
+    }
+
+    /// A length, angle or region on one frame of an open series.
+    pub async fn measure(&self, token: &str, handle: &str, frame: u32, req: &MeasureRequest) -> Result<Measurement> {
+        let session = self.session(token).await?;
+        self.imaging.series(handle, &session.user_id)?.measure(frame, req)
+    }
+
+    /// Closes an open series (its frames and GPU textures are freed).
+    pub async fn close_series(&self, token: &str, handle: &str) -> Result<()> {
+        let session = self.session(token).await?;
+        let mut open = self.imaging.open.lock().map_err(|_| AppError::Internal("viewer state failed earlier".into()))?;
+        if open.get(handle).is_some_and(|s| s.owner == session.user_id) {
+            open.remove(handle);
+        }
+        Ok(())
+    }
+
+    /// The GPU adapter the viewer draws with, or `None` for the CPU path (figures, tests).
+    pub fn imaging_adapter(&self) -> Result<Option<String>> {
+        let gpu = self.imaging.gpu()?;
+        Ok(gpu.renderer.as_ref().and_then(|r| r.lock().ok().map(|r| format!("{:?}", r.adapter()))))
+    }
+}

@@ -1,0 +1,173 @@
+//! Imaging against a real Orthanc: the patient's studies by MRN, retrieval over DICOMweb and
+//! DIMSE into the encrypted cache, opening, drawing and measuring, access, eviction, PACS down.
+
+use meridian_api::{ErrorCode, MeasureRequest, RenderRequest, RetrieveVia};
+use meridian_app::{DimseConfig, ImagingConfig};
+use meridian_demo::dicom::CtSeriesSpec;
+use meridian_pacs::test_support::{MERIDIAN_AET, Orthanc, free_port};
+use meridian_pacs::{DicomWebClient, WebOptions};
+
+use crate::world;
+
+fn spec(mrn: &str, seed: u64, slices: u32) -> CtSeriesSpec {
+    CtSeriesSpec { seed, slices, rows: 128, columns: 128, pixel_spacing: 2.0, ..CtSeriesSpec::demo(mrn, "OKOYE^Ada", "19700304", "F") }
+}
+
+async fn stow(orthanc: &Orthanc, spec: &CtSeriesSpec) {
+    let files: Vec<Vec<u8>> = spec.files().collect();
+    let refs: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
+    let pacs = DicomWebClient::new(&orthanc.dicomweb_url(), WebOptions::default()).expect("client");
+    let outcome = pacs.store(&refs).await.expect("stow");
+    assert_eq!(outcome.stored.len(), files.len());
+}
+
+fn config(orthanc: &Orthanc, cache_max_mb: u64) -> ImagingConfig {
+    ImagingConfig {
+        dicomweb_url: Some(orthanc.dicomweb_url()),
+        dimse: Some(DimseConfig { address: orthanc.dicom_address(), called_aet: orthanc.aet().into(), calling_aet: MERIDIAN_AET.into() }),
+        cache_max_mb,
+    }
+}
+
+fn grey(rgba: &[u8], width: u32, x: u32, y: u32) -> u8 {
+    rgba[((y * width + x) * 4) as usize]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures() {
+    let w = world().await;
+    let pid = w.patient("Okoye", "Ada", "1970-03-04").await;
+    let doc = w.staff("dr.img", "physician").await;
+    w.app.assign_care(&w.admin, "dr.img", &pid, "attending").await.expect("care");
+    let mrn = w.app.chart_summary(&doc, &pid).await.expect("chart").banner.patient.mrn.expect("mrn");
+
+    let mut orthanc = tokio::task::spawn_blocking(|| Orthanc::start(free_port().expect("port")).expect("orthanc")).await.expect("join");
+    let (a, b) = (spec(&mrn, 1, 12), spec(&mrn, 2, 6));
+    let stranger = spec("999999", 3, 2);
+    for s in [&a, &b, &stranger] {
+        stow(&orthanc, s).await;
+    }
+
+    // Not configured yet: the list says so and is empty.
+    let list = w.app.imaging_studies(&doc, &pid).await.expect("list");
+    assert!(!list.pacs_configured && list.studies.is_empty());
+
+    w.app.configure_imaging(Some(config(&orthanc, 4096)));
+    let list = w.app.imaging_studies(&doc, &pid).await.expect("list");
+    assert_eq!(list.pacs_error, None);
+    let uids: Vec<&str> = list.studies.iter().map(|s| s.study_uid.as_str()).collect();
+    assert_eq!(list.studies.len(), 2, "only this patient's studies: {uids:?}");
+    assert!(!uids.contains(&stranger.study_uid().as_str()));
+    let listed_a = list.studies.iter().find(|s| s.study_uid == a.study_uid()).expect("study a");
+    assert_eq!((listed_a.remote_instances, listed_a.cached_instances, listed_a.on_pacs), (12, 0, true));
+    assert_eq!(listed_a.modalities, vec!["CT".to_owned()]);
+    assert_eq!(listed_a.date.as_deref(), Some("2026-11-15"));
+
+    // Study A over DICOMweb, study B over DIMSE (C-GET).
+    let got = w.app.retrieve_study(&doc, &pid, &a.study_uid(), RetrieveVia::Dicomweb).await.expect("wado");
+    assert_eq!((got.instances, got.refused_other_patient, got.not_images, got.evicted_studies), (12, 0, 0, 0));
+    assert!(got.bytes > 12 * 128 * 128 * 2);
+    let got = w.app.retrieve_study(&doc, &pid, &b.study_uid(), RetrieveVia::Dimse).await.expect("c-get");
+    assert_eq!((got.via, got.instances), (RetrieveVia::Dimse, 6));
+    let list = w.app.imaging_studies(&doc, &pid).await.expect("list");
+    assert!(list.studies.iter().all(|s| s.cached_instances == s.remote_instances));
+
+    let series = w.app.imaging_series(&doc, &pid, &a.study_uid()).await.expect("series");
+    assert_eq!(series.len(), 1);
+    assert_eq!((series[0].instances, series[0].modality.as_deref()), (12, Some("CT")));
+    let opened = w.app.open_series(&doc, &pid, &a.study_uid(), &series[0].series_uid).await.expect("open");
+    assert_eq!((opened.frames, opened.rows, opened.columns), (12, 128, 128));
+    assert_eq!(opened.pixel_spacing, Some([2.0, 2.0]));
+    assert_eq!(opened.unit, "HU");
+    assert_eq!((opened.initial.center, opened.initial.width), (40.0, 400.0));
+    assert!(opened.presets.iter().any(|p| p.name == "Lung" && p.center == -600.0));
+    let m = opened.markers.clone().expect("markers");
+    assert_eq!((m.left.as_str(), m.right.as_str(), m.top.as_str(), m.bottom.as_str()), ("R", "L", "A", "P"));
+    assert_eq!(opened.mrn, mrn);
+    assert_eq!(opened.patient_name, "OKOYE, Ada");
+    assert!(opened.warnings.is_empty(), "{:?}", opened.warnings);
+    // Sorted feet to head along the normal: positions rise by 5 mm.
+    let pos: Vec<f64> = opened.positions.iter().map(|p| p.expect("position")).collect();
+    assert!(pos.windows(2).all(|w| (w[1] - w[0] - 5.0).abs() < 1e-6), "{pos:?}");
+
+    // The lesion (centre x -60, y 20 mm; z -27.5) lies in sorted frame 6 (z -25), not in frame 0.
+    // Image pixel (34, 74) at zoom 2 lands at output (68, 148); the lung beside it at (28, 148).
+    let req = |frame: u32, center: f64, window: f64| RenderRequest {
+        handle: opened.handle.clone(),
+        frame,
+        width: 256,
+        height: 256,
+        zoom: 2.0,
+        pan: [0.0, 0.0],
+        center,
+        window,
+        invert: false,
+    };
+    let lesion = w.app.render_frame(&doc, &req(6, 40.0, 400.0)).await.expect("render");
+    // Drawn by wgpu (lavapipe in CI), not the CPU fallback.
+    let adapter = w.app.imaging_adapter().expect("adapter");
+    eprintln!("viewer adapter: {adapter:?}");
+    assert!(adapter.is_some(), "no GPU adapter: install mesa-vulkan-drivers (lavapipe)");
+    assert_eq!(lesion.len(), 256 * 256 * 4);
+    let (nodule, lung) = (grey(&lesion, 256, 68, 148), grey(&lesion, 256, 28, 148));
+    assert!((140..=180).contains(&nodule), "90 HU at 40/400 is ~160 grey, got {nodule}");
+    assert_eq!(lung, 0, "-850 HU is black at 40/400");
+    let no_lesion = w.app.render_frame(&doc, &req(0, 40.0, 400.0)).await.expect("render");
+    assert_eq!(grey(&no_lesion, 256, 68, 148), 0, "no nodule far from its slice");
+    // A lung window shows the lung parenchyma grey instead of black.
+    let lung_window = w.app.render_frame(&doc, &req(6, -600.0, 1500.0)).await.expect("render");
+    assert!(grey(&lung_window, 256, 28, 148) > 40);
+    let inverted = w.app.render_frame(&doc, &RenderRequest { invert: true, ..req(6, 40.0, 400.0) }).await.expect("render");
+    assert_eq!(grey(&inverted, 256, 28, 148), 255);
+
+    // 30 x 40 pixels of 2 mm: 100 mm.
+    let length = w.app.measure(&doc, &opened.handle, 6, &MeasureRequest::Length { start: [10.0, 10.0], end: [40.0, 50.0] }).await.expect("length");
+    assert!((length.value - 100.0).abs() < 1e-9 && length.unit == "mm", "{length:?}");
+    let angle = w.app.measure(&doc, &opened.handle, 6, &MeasureRequest::Angle { a: [20.0, 10.0], vertex: [10.0, 10.0], b: [10.0, 30.0] }).await.expect("angle");
+    assert!((angle.value - 90.0).abs() < 1e-9 && angle.unit == "deg");
+    let roi = w.app.measure(&doc, &opened.handle, 6, &MeasureRequest::Ellipse { corner: [31.0, 71.0], opposite: [37.0, 77.0] }).await.expect("roi");
+    let stats = roi.stats.expect("stats");
+    assert_eq!(stats.unit, "HU");
+    assert!((stats.mean - 90.0).abs() < 5.0 && stats.sd < 10.0, "{stats:?}");
+    assert!((roi.value - std::f64::consts::PI * 36.0).abs() < 1e-6, "area of a 6 mm-radius circle: {}", roi.value);
+    let bad = w.app.measure(&doc, &opened.handle, 99, &MeasureRequest::Length { start: [0.0, 0.0], end: [1.0, 1.0] }).await.expect_err("no frame 100");
+    assert_eq!(meridian_api::ApiError::from(bad).code, ErrorCode::Validation);
+
+    // Study B (received over DIMSE) opens and draws too.
+    let series_b = w.app.imaging_series(&doc, &pid, &b.study_uid()).await.expect("series b");
+    let opened_b = w.app.open_series(&doc, &pid, &b.study_uid(), &series_b[0].series_uid).await.expect("open b");
+    assert_eq!(opened_b.frames, 6);
+    let img = w.app.render_frame(&doc, &RenderRequest { handle: opened_b.handle.clone(), ..req(0, 40.0, 400.0) }).await.expect("render b");
+    let soft_tissue = grey(&img, 256, 128, 128);
+    assert!((110..=150).contains(&soft_tissue), "45 HU at 40/400 is ~130 grey, got {soft_tissue}");
+
+    // Someone else may not draw this user's series, nor open images without the right.
+    let other = w.staff("dr.other", "physician").await;
+    let e = w.app.render_frame(&other, &req(0, 40.0, 400.0)).await.expect_err("not theirs");
+    assert_eq!(meridian_api::ApiError::from(e).code, ErrorCode::NotFound);
+    let e = w.app.imaging_studies(&other, &pid).await.expect_err("not in their care");
+    assert_eq!(meridian_api::ApiError::from(e).code, ErrorCode::BreakGlassRequired);
+    let pharmacist = w.staff("ph.img", "pharmacist").await;
+    let e = w.app.imaging_studies(&pharmacist, &pid).await.expect_err("pharmacists see no images");
+    assert_eq!(meridian_api::ApiError::from(e).code, ErrorCode::Forbidden);
+
+    // A cache of 0 MiB keeps only the study just retrieved.
+    w.app.configure_imaging(Some(config(&orthanc, 0)));
+    let got = w.app.retrieve_study(&doc, &pid, &b.study_uid(), RetrieveVia::Dicomweb).await.expect("again");
+    assert_eq!(got.evicted_studies, 1);
+    let list = w.app.imaging_studies(&doc, &pid).await.expect("list");
+    let cached: Vec<u32> = list.studies.iter().map(|s| s.cached_instances).collect();
+    assert_eq!(cached.iter().sum::<u32>(), 6, "{cached:?}");
+    assert_eq!(w.app.imaging_cache_bytes().await.expect("bytes"), got.bytes as i64);
+
+    // PACS down: the cached study is still listed, the archive's absence is said, retrieval is
+    // a retryable error without identifiers.
+    orthanc.stop();
+    let list = w.app.imaging_studies(&doc, &pid).await.expect("list while down");
+    assert!(list.pacs_error.is_some());
+    assert_eq!(list.studies.len(), 1);
+    assert!(!list.studies[0].on_pacs && list.studies[0].cached_instances == 6);
+    let e = meridian_api::ApiError::from(w.app.retrieve_study(&doc, &pid, &a.study_uid(), RetrieveVia::Dimse).await.expect_err("down"));
+    assert_eq!(e.code, ErrorCode::PeerUnavailable);
+    assert!(!e.message.contains(&mrn) && !e.message.contains(&a.study_uid()), "{}", e.message);
+}

@@ -1,0 +1,570 @@
+//! Imaging in the chart: the patient's studies (PACS and cache), retrieval over DICOMweb or
+//! DIMSE, and the viewer. Frames are drawn by the core on the GPU and painted into a canvas;
+//! corner text, orientation markers, the scale bar and measurements are drawn over it.
+//!
+//! Reader conventions: wheel scrolls the stack, Ctrl+wheel zooms, right-drag windows (left/right
+//! width, up/down level), left-drag pans; keys: arrows/PageUp/PageDown/Home/End scroll, 1–9 pick
+//! presets, L length, A angle, E ellipse ROI, P pan, I invert, R reset, Space cine, Delete
+//! removes the last measurement, Esc cancels the tool.
+
+use leptos::prelude::*;
+use meridian_api::{
+    ImagingStudy, MeasureRequest, Measurement, OpenedSeries, RenderRequest, RetrieveVia, SeriesRow,
+};
+use wasm_bindgen::JsCast;
+
+use crate::api;
+use crate::state::ui;
+
+const VIEW_W: u32 = 768;
+const VIEW_H: u32 = 576;
+
+#[component]
+pub fn Imaging(patient_id: String) -> impl IntoView {
+    let state = ui();
+    let reload = RwSignal::new(0u32);
+    let busy = RwSignal::new(None::<String>);
+    let opened = RwSignal::new(None::<OpenedSeries>);
+    let series = RwSignal::new(None::<(String, Vec<SeriesRow>)>);
+    let pid = StoredValue::new(patient_id);
+    let studies = LocalResource::new(move || {
+        reload.get();
+        let token = state.token();
+        let pid = pid.get_value();
+        async move { api::imaging_studies(&token, &pid).await }
+    });
+    let open_one = move |study_uid: String, series_uid: String| {
+        let token = state.token();
+        let pid = pid.get_value();
+        busy.set(Some("Opening series…".into()));
+        leptos::task::spawn_local(async move {
+            if let Some(old) = opened.get_untracked() {
+                let _ = api::close_series(&token, &old.handle).await;
+            }
+            match api::open_series(&token, &pid, &study_uid, &series_uid).await {
+                Ok(s) => opened.set(Some(s)),
+                Err(e) => state.error(&e),
+            }
+            busy.set(None);
+        });
+    };
+    let open_study = move |study_uid: String| {
+        let token = state.token();
+        let pid = pid.get_value();
+        leptos::task::spawn_local(async move {
+            match api::imaging_series(&token, &pid, &study_uid).await {
+                Ok(rows) => {
+                    let first = rows.first().map(|r| r.series_uid.clone());
+                    series.set(Some((study_uid.clone(), rows)));
+                    if let Some(s) = first {
+                        open_one(study_uid, s);
+                    }
+                }
+                Err(e) => state.error(&e),
+            }
+        });
+    };
+    let retrieve = move |study_uid: String, via: RetrieveVia| {
+        let token = state.token();
+        let pid = pid.get_value();
+        let how = match via {
+            RetrieveVia::Dicomweb => "DICOMweb",
+            RetrieveVia::Dimse => "DIMSE",
+        };
+        busy.set(Some(format!("Retrieving over {how}…")));
+        leptos::task::spawn_local(async move {
+            match api::retrieve_study(&token, &pid, &study_uid, via).await {
+                Ok(r) => {
+                    let mut msg = format!("Retrieved {} images over {how} ({:.1} MB)", r.instances, r.bytes as f64 / 1e6);
+                    if r.refused_other_patient > 0 {
+                        msg.push_str(&format!("; {} images of another patient refused", r.refused_other_patient));
+                    }
+                    if r.not_images > 0 {
+                        msg.push_str(&format!("; {} non-image objects not shown", r.not_images));
+                    }
+                    state.info(msg);
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => state.error(&e),
+            }
+            busy.set(None);
+        });
+    };
+    view! {
+        <div class="imaging" data-testid="imaging">
+            {move || busy.get().map(|b| view! { <p class="muted" role="status">{b}</p> })}
+            {move || match studies.get() {
+                None => view! { <p class="muted">"Asking the PACS…"</p> }.into_any(),
+                Some(Err(e)) => { state.error(&e); view! { <p class="error" role="alert">{e.message}</p> }.into_any() }
+                Some(Ok(list)) => {
+                    let note = match (&list.pacs_error, list.pacs_configured) {
+                        (Some(e), _) => Some(format!("{e}. Studies already on this workstation are listed.")),
+                        (None, false) => Some("No PACS is configured for this workstation; only studies already here are listed.".to_owned()),
+                        _ => None,
+                    };
+                    view! {
+                        {note.map(|n| view! { <p class="warning-line" role="status">{n}</p> })}
+                        {if list.studies.is_empty() {
+                            view! { <p class="muted" data-testid="no-studies">"No imaging studies for this patient."</p> }.into_any()
+                        } else {
+                            view! {
+                                <table class="studies" data-testid="studies">
+                                    <thead><tr><th>"Date"</th><th>"Modality"</th><th>"Description"</th><th>"Accession"</th><th>"Images"</th><th></th></tr></thead>
+                                    <tbody>
+                                        {list.studies.into_iter().map(|s| study_row(s, retrieve, open_study)).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any()
+                        }}
+                    }.into_any()
+                }
+            }}
+            {move || series.get().map(|(study_uid, rows)| {
+                let study = StoredValue::new(study_uid);
+                view! {
+                    <div class="series-strip" data-testid="series">
+                        {rows.into_iter().map(|r| {
+                            let uid = r.series_uid.clone();
+                            let label = format!("{} {} · {} im", r.modality.clone().unwrap_or_default(), r.description.clone().unwrap_or_else(|| format!("Series {}", r.number.unwrap_or(0))), r.instances);
+                            view! { <button on:click=move |_| open_one(study.get_value(), uid.clone())>{label}</button> }
+                        }).collect_view()}
+                    </div>
+                }
+            })}
+            {move || opened.get().map(|s| view! { <Viewer series=s/> })}
+        </div>
+    }
+}
+
+fn study_row(
+    s: ImagingStudy,
+    retrieve: impl Fn(String, RetrieveVia) + Copy + 'static,
+    open: impl Fn(String) + Copy + 'static,
+) -> impl IntoView {
+    let uid = StoredValue::new(s.study_uid.clone());
+    let images = match (s.on_pacs, s.cached_instances) {
+        (true, 0) => format!("{} on PACS", s.remote_instances),
+        (true, c) => format!("{} on PACS · {c} here", s.remote_instances),
+        (false, c) => format!("{c} here (not on PACS now)"),
+    };
+    let cached = s.cached_instances > 0;
+    view! {
+        <tr data-study=s.study_uid.clone()>
+            <td class="mono">{s.date.unwrap_or_default()}</td>
+            <td>{s.modalities.join(", ")}</td>
+            <td>{s.description.unwrap_or_default()}</td>
+            <td class="mono">{s.accession.unwrap_or_default()}</td>
+            <td data-testid="study-images">{images}</td>
+            <td class="actions">
+                {s.on_pacs.then(|| view! {
+                    <button data-testid="retrieve-dicomweb" on:click=move |_| retrieve(uid.get_value(), RetrieveVia::Dicomweb)>"Retrieve (DICOMweb)"</button>
+                    <button data-testid="retrieve-dimse" on:click=move |_| retrieve(uid.get_value(), RetrieveVia::Dimse)>"Retrieve (DIMSE)"</button>
+                })}
+                {cached.then(|| view! { <button class="primary" data-testid="open-study" on:click=move |_| open(uid.get_value())>"Open"</button> })}
+            </td>
+        </tr>
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Tool {
+    Pan,
+    Length,
+    Angle,
+    Ellipse,
+}
+
+impl Tool {
+    fn points(self) -> usize {
+        match self {
+            Tool::Pan => 0,
+            Tool::Length | Tool::Ellipse => 2,
+            Tool::Angle => 3,
+        }
+    }
+    fn label(self) -> &'static str {
+        match self {
+            Tool::Pan => "Pan",
+            Tool::Length => "Length",
+            Tool::Angle => "Angle",
+            Tool::Ellipse => "Ellipse ROI",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Annotation {
+    frame: u32,
+    tool: Tool,
+    points: Vec<[f64; 2]>,
+    label: String,
+}
+
+fn describe(m: &Measurement) -> String {
+    let unit = match m.unit.as_str() {
+        "deg" => "°".to_owned(),
+        u => format!(" {u}"),
+    };
+    let mut s = format!("{:.1}{unit}", m.value);
+    if let Some(st) = &m.stats {
+        let u = if st.unit.is_empty() { String::new() } else { format!(" {}", st.unit) };
+        s = format!("Area {s} · mean {:.1}{u} · SD {:.1} · min {:.0} · max {:.0}", st.mean, st.sd, st.min, st.max);
+    }
+    if let Some(n) = &m.note {
+        s.push_str(&format!(" ({n})"));
+    }
+    s
+}
+
+#[component]
+fn Viewer(series: OpenedSeries) -> impl IntoView {
+    let state = ui();
+    let s = StoredValue::new(series.clone());
+    let fit = (f64::from(VIEW_W) / f64::from(series.columns.max(1))).min(f64::from(VIEW_H) / f64::from(series.rows.max(1)));
+    let frame = RwSignal::new(series.frames / 2);
+    let center = RwSignal::new(series.initial.center);
+    let width = RwSignal::new(series.initial.width);
+    let preset_name = RwSignal::new(series.initial.name.clone());
+    let zoom = RwSignal::new(fit);
+    let pan = RwSignal::new([0.0f64, 0.0]);
+    let invert = RwSignal::new(false);
+    let tool = RwSignal::new(Tool::Pan);
+    let pending = RwSignal::new(Vec::<[f64; 2]>::new());
+    let annotations = RwSignal::new(Vec::<Annotation>::new());
+    let drawn = RwSignal::new(0u32);
+    let cine = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let stage = NodeRef::<leptos::html::Div>::new();
+    let in_flight = StoredValue::new(false);
+    let dirty = StoredValue::new(false);
+
+    let request = move || RenderRequest {
+        handle: s.with_value(|s| s.handle.clone()),
+        frame: frame.get_untracked(),
+        width: VIEW_W,
+        height: VIEW_H,
+        zoom: zoom.get_untracked(),
+        pan: pan.get_untracked(),
+        center: center.get_untracked(),
+        window: width.get_untracked(),
+        invert: invert.get_untracked(),
+    };
+    let paint = move |bytes: &[u8]| -> Option<()> {
+        let canvas = canvas.get_untracked()?;
+        let ctx = canvas.get_context("2d").ok()??.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()?;
+        let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(bytes), VIEW_W, VIEW_H).ok()?;
+        ctx.put_image_data(&image, 0.0, 0.0).ok()
+    };
+    // One draw in flight at a time; changes during it ask for one more with the latest state.
+    let draw = move || {
+        if in_flight.get_value() {
+            dirty.set_value(true);
+            return;
+        }
+        in_flight.set_value(true);
+        let token = state.token();
+        leptos::task::spawn_local(async move {
+            loop {
+                dirty.set_value(false);
+                match api::render_frame(&token, &request()).await {
+                    Ok(bytes) => {
+                        if paint(&bytes).is_some() {
+                            error.set(None);
+                            drawn.update(|n| *n += 1);
+                        }
+                    }
+                    Err(e) => {
+                        error.set(Some(e.message.clone()));
+                        state.error(&e);
+                    }
+                }
+                if !dirty.get_value() {
+                    break;
+                }
+            }
+            in_flight.set_value(false);
+        });
+    };
+    Effect::new(move |_| {
+        frame.track();
+        center.track();
+        width.track();
+        zoom.track();
+        pan.track();
+        invert.track();
+        draw();
+    });
+    let frames = series.frames;
+    let step = move |d: i64| {
+        let n = i64::from(frames);
+        frame.update(|f| *f = (i64::from(*f) + d).clamp(0, n - 1) as u32);
+    };
+    // Cine at 10 frames a second, wrapping.
+    let _cine = leptos::prelude::set_interval_with_handle(
+        move || {
+            if cine.get_untracked() {
+                frame.update(|f| *f = (*f + 1) % frames.max(1));
+            }
+        },
+        std::time::Duration::from_millis(100),
+    )
+    .ok();
+    on_cleanup(move || {
+        if let Some(h) = _cine {
+            h.clear();
+        }
+    });
+
+    let to_image = move |x: f64, y: f64| -> [f64; 2] {
+        let (cols, rows) = s.with_value(|s| (f64::from(s.columns), f64::from(s.rows)));
+        let z = zoom.get_untracked();
+        let p = pan.get_untracked();
+        [(x - f64::from(VIEW_W) / 2.0 - p[0]) / z + cols / 2.0, (y - f64::from(VIEW_H) / 2.0 - p[1]) / z + rows / 2.0]
+    };
+    let to_screen = move |q: [f64; 2]| -> [f64; 2] {
+        let (cols, rows) = s.with_value(|s| (f64::from(s.columns), f64::from(s.rows)));
+        let z = zoom.get();
+        let p = pan.get();
+        [(q[0] - cols / 2.0) * z + f64::from(VIEW_W) / 2.0 + p[0], (q[1] - rows / 2.0) * z + f64::from(VIEW_H) / 2.0 + p[1]]
+    };
+    let local = move |ev: &web_sys::MouseEvent| -> Option<(f64, f64)> {
+        let el = stage.get_untracked()?;
+        let r = el.get_bounding_client_rect();
+        Some((f64::from(ev.client_x()) - r.left(), f64::from(ev.client_y()) - r.top()))
+    };
+    let finish = move |points: Vec<[f64; 2]>, t: Tool| {
+        let req = match (t, points.as_slice()) {
+            (Tool::Length, [a, b]) => MeasureRequest::Length { start: *a, end: *b },
+            (Tool::Angle, [a, v, b]) => MeasureRequest::Angle { a: *a, vertex: *v, b: *b },
+            (Tool::Ellipse, [a, b]) => MeasureRequest::Ellipse { corner: *a, opposite: *b },
+            _ => return,
+        };
+        let token = state.token();
+        let handle = s.with_value(|s| s.handle.clone());
+        let f = frame.get_untracked();
+        leptos::task::spawn_local(async move {
+            match api::measure(&token, &handle, f, &req).await {
+                Ok(m) => annotations.update(|a| a.push(Annotation { frame: f, tool: t, points, label: describe(&m) })),
+                Err(e) => state.error(&e),
+            }
+        });
+    };
+    let drag = StoredValue::new(None::<(i16, f64, f64)>);
+    let on_down = move |ev: web_sys::MouseEvent| {
+        ev.prevent_default();
+        if let Some(el) = stage.get_untracked() {
+            let _ = el.focus();
+        }
+        if let Some((x, y)) = local(&ev) {
+            drag.set_value(Some((ev.button(), x, y)));
+        }
+    };
+    let on_move = move |ev: web_sys::MouseEvent| {
+        let (Some((button, x0, y0)), Some((x, y))) = (drag.get_value(), local(&ev)) else { return };
+        let (dx, dy) = (x - x0, y - y0);
+        if button == 2 {
+            // Right-drag: horizontal changes the width, vertical the level (down = higher).
+            let k = (width.get_untracked() / 256.0).max(0.5);
+            width.update(|w| *w = (*w + dx * k).max(1.0));
+            center.update(|c| *c += dy * k);
+            preset_name.set("Custom".into());
+        } else if button == 0 && tool.get_untracked() == Tool::Pan {
+            pan.update(|p| *p = [p[0] + dx, p[1] + dy]);
+        }
+        drag.set_value(Some((button, x, y)));
+    };
+    let on_up = move |_ev: web_sys::MouseEvent| drag.set_value(None);
+    let on_click = move |ev: web_sys::MouseEvent| {
+        let t = tool.get_untracked();
+        if ev.button() != 0 || t == Tool::Pan {
+            return;
+        }
+        let Some((x, y)) = local(&ev) else { return };
+        let mut points = pending.get_untracked();
+        points.push(to_image(x, y));
+        if points.len() >= t.points() {
+            pending.set(Vec::new());
+            finish(points, t);
+        } else {
+            pending.set(points);
+        }
+    };
+    let on_wheel = move |ev: web_sys::WheelEvent| {
+        ev.prevent_default();
+        let up = ev.delta_y() < 0.0;
+        if ev.ctrl_key() {
+            zoom.update(|z| *z = if up { *z * 1.1 } else { *z / 1.1 }.clamp(0.05, 32.0));
+        } else {
+            step(if up { -1 } else { 1 });
+        }
+    };
+    let presets = series.presets.clone();
+    let set_tool = move |t: Tool| {
+        pending.set(Vec::new());
+        tool.set(t);
+    };
+    let reset = move || {
+        zoom.set(fit);
+        pan.set([0.0, 0.0]);
+        invert.set(false);
+        s.with_value(|s| {
+            center.set(s.initial.center);
+            width.set(s.initial.width);
+            preset_name.set(s.initial.name.clone());
+        });
+    };
+    let on_key = move |ev: web_sys::KeyboardEvent| {
+        let key = ev.key();
+        let handled = match key.as_str() {
+            "ArrowUp" | "ArrowLeft" => { step(-1); true }
+            "ArrowDown" | "ArrowRight" => { step(1); true }
+            "PageUp" => { step(-10); true }
+            "PageDown" => { step(10); true }
+            "Home" => { frame.set(0); true }
+            "End" => { frame.set(frames.saturating_sub(1)); true }
+            "l" | "L" => { set_tool(Tool::Length); true }
+            "a" | "A" => { set_tool(Tool::Angle); true }
+            "e" | "E" => { set_tool(Tool::Ellipse); true }
+            "p" | "P" => { set_tool(Tool::Pan); true }
+            "i" | "I" => { invert.update(|v| *v = !*v); true }
+            "r" | "R" => { reset(); true }
+            "+" | "=" => { zoom.update(|z| *z = (*z * 1.25).min(32.0)); true }
+            "-" => { zoom.update(|z| *z = (*z / 1.25).max(0.05)); true }
+            " " => { cine.update(|c| *c = !*c); true }
+            "Delete" | "Backspace" => { annotations.update(|a| { a.pop(); }); true }
+            "Escape" => { set_tool(Tool::Pan); true }
+            k if k.len() == 1 && k.as_bytes()[0].is_ascii_digit() && k != "0" => {
+                let n = usize::from(k.as_bytes()[0] - b'1');
+                if let Some(p) = presets.get(n) {
+                    center.set(p.center);
+                    width.set(p.width);
+                    preset_name.set(p.name.clone());
+                }
+                true
+            }
+            _ => false,
+        };
+        if handled {
+            ev.prevent_default();
+            ev.stop_propagation();
+        }
+    };
+
+    let info = series.clone();
+    let spacing_x = series.pixel_spacing.map(|s| s[1]);
+    let markers = series.markers.clone();
+    let unit = series.unit.clone();
+    view! {
+        <section class="viewer" data-testid="viewer"
+            data-frame=move || frame.get().to_string()
+            data-center=move || format!("{:.1}", center.get())
+            data-width=move || format!("{:.1}", width.get())
+            data-zoom=move || format!("{:.3}", zoom.get())
+            data-drawn=move || drawn.get().to_string()
+            data-tool=move || tool.get().label()>
+            {(!info.warnings.is_empty()).then(|| view! {
+                <ul class="warning-line" role="status" data-testid="series-warnings">{info.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}</ul>
+            })}
+            <div class="viewer-tools" role="toolbar" aria-label="Viewer tools">
+                {[Tool::Pan, Tool::Length, Tool::Angle, Tool::Ellipse].into_iter().map(|t| view! {
+                    <button class:active=move || tool.get() == t aria-pressed=move || (tool.get() == t).to_string() on:click=move |_| set_tool(t)>{t.label()}</button>
+                }).collect_view()}
+                <button aria-pressed=move || invert.get().to_string() on:click=move |_| invert.update(|v| *v = !*v)>"Invert"</button>
+                <button aria-pressed=move || cine.get().to_string() data-testid="cine" on:click=move |_| cine.update(|c| *c = !*c)>{move || if cine.get() { "Stop cine" } else { "Cine" }}</button>
+                <button on:click=move |_| reset()>"Reset"</button>
+                <select aria-label="Window preset" on:change=move |ev| {
+                    let name = event_target_value(&ev);
+                    if let Some(p) = s.with_value(|s| s.presets.iter().find(|p| p.name == name).cloned()) {
+                        center.set(p.center);
+                        width.set(p.width);
+                        preset_name.set(p.name);
+                    }
+                }>
+                    {info.presets.iter().enumerate().map(|(i, p)| view! { <option value=p.name.clone()>{format!("{} {} ({}/{})", i + 1, p.name, p.center, p.width)}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="stage" node_ref=stage tabindex="0" aria-label="Image: wheel scrolls, right-drag windows, Ctrl+wheel zooms"
+                style=format!("width:{VIEW_W}px;height:{VIEW_H}px")
+                on:mousedown=on_down on:mousemove=on_move on:mouseup=on_up on:mouseleave=on_up on:click=on_click
+                on:wheel=on_wheel on:keydown=on_key on:contextmenu=|ev: web_sys::MouseEvent| ev.prevent_default()>
+                <canvas node_ref=canvas width=VIEW_W height=VIEW_H data-testid="viewer-canvas"></canvas>
+                <svg class="annotations" width=VIEW_W height=VIEW_H>
+                    {move || {
+                        let f = frame.get();
+                        annotations.get().into_iter().filter(|a| a.frame == f).map(|a| annotation_svg(a, to_screen)).collect_view()
+                    }}
+                    {move || pending.get().into_iter().map(|p| { let q = to_screen(p); view! { <circle cx=q[0] cy=q[1] r="3" class="pending"/> } }).collect_view()}
+                    {move || scale_bar(spacing_x, zoom.get())}
+                </svg>
+                <div class="corner tl" data-testid="overlay-patient">
+                    <div>{info.patient_name.clone()}</div>
+                    <div>{format!("ID {}", info.mrn)}</div>
+                    <div>{info.study_date.clone().unwrap_or_default()}</div>
+                    <div>{info.study_description.clone().unwrap_or_default()}</div>
+                </div>
+                <div class="corner tr" data-testid="overlay-series">
+                    <div>{format!("{} {}", info.modality.clone().unwrap_or_default(), info.series_description.clone().unwrap_or_default())}</div>
+                    <div data-testid="overlay-frame">{move || format!("Im {}/{}", frame.get() + 1, frames)}</div>
+                    <div>{move || s.with_value(|s| s.positions.get(frame.get() as usize).copied().flatten()).map(|p| format!("Loc {p:.1} mm")).unwrap_or_default()}</div>
+                </div>
+                <div class="corner bl" data-testid="overlay-window">
+                    <div>{move || format!("W {:.0} L {:.0} {} {}", width.get(), center.get(), unit, preset_name.get())}</div>
+                    <div>{move || format!("Zoom {:.2}x{}", zoom.get(), if invert.get() { " · inverted" } else { "" })}</div>
+                </div>
+                <div class="corner br">
+                    <div>{move || tool.get().label()}</div>
+                    <div>{move || if cine.get() { "Cine 10 fps" } else { "" }}</div>
+                </div>
+                {markers.map(|m| view! {
+                    <div class="marker left" data-testid="marker-left">{m.left}</div>
+                    <div class="marker right" data-testid="marker-right">{m.right}</div>
+                    <div class="marker top">{m.top}</div>
+                    <div class="marker bottom">{m.bottom}</div>
+                })}
+            </div>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <ol class="measurements" data-testid="measurements">
+                {move || annotations.get().into_iter().map(|a| view! { <li>{format!("Im {} · {}: {}", a.frame + 1, a.tool.label(), a.label)}</li> }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+fn annotation_svg(a: Annotation, to_screen: impl Fn([f64; 2]) -> [f64; 2]) -> impl IntoView {
+    let p: Vec<[f64; 2]> = a.points.iter().map(|q| to_screen(*q)).collect();
+    let label = a.label.clone();
+    let anchor = p.last().copied().unwrap_or([0.0, 0.0]);
+    let shape = match (a.tool, p.as_slice()) {
+        (Tool::Length, [s, e]) => view! { <line x1=s[0] y1=s[1] x2=e[0] y2=e[1]/> }.into_any(),
+        (Tool::Angle, [x, v, y]) => view! { <polyline points=format!("{},{} {},{} {},{}", x[0], x[1], v[0], v[1], y[0], y[1]) fill="none"/> }.into_any(),
+        (Tool::Ellipse, [c, o]) => view! {
+            <ellipse cx=(c[0] + o[0]) / 2.0 cy=(c[1] + o[1]) / 2.0 rx=(o[0] - c[0]).abs() / 2.0 ry=(o[1] - c[1]).abs() / 2.0 fill="none"/>
+        }.into_any(),
+        _ => view! { <g/> }.into_any(),
+    };
+    view! {
+        <g class="annotation">
+            {shape}
+            <text x=anchor[0] + 8.0 y=anchor[1] - 8.0>{label}</text>
+        </g>
+    }
+}
+
+/// A scale bar of a round length near 100 screen pixels, bottom centre.
+fn scale_bar(spacing_x: Option<f64>, zoom: f64) -> Option<impl IntoView> {
+    let mm_per_px = spacing_x? / zoom;
+    if !(mm_per_px.is_finite() && mm_per_px > 0.0) {
+        return None;
+    }
+    let target = 100.0 * mm_per_px;
+    let mm = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0].into_iter().rev().find(|m| *m <= target).unwrap_or(1.0);
+    let px = mm / mm_per_px;
+    let (x0, y) = (f64::from(VIEW_W) / 2.0 - px / 2.0, f64::from(VIEW_H) - 14.0);
+    Some(view! {
+        <g class="scale" data-testid="scale-bar">
+            <line x1=x0 y1=y x2=x0 + px y2=y/>
+            <text x=x0 + px + 6.0 y=y + 4.0>{if mm >= 10.0 { format!("{} cm", mm / 10.0) } else { format!("{mm} mm") }}</text>
+        </g>
+    })
+}
