@@ -193,6 +193,13 @@ impl WorkspaceConfig {
         config.write(db)
     }
 
+    /// Sets (or with `None` clears) the PACS this workspace shows images from.
+    pub fn set_imaging(db: &Path, imaging: Option<ImagingConfig>) -> Result<()> {
+        let mut config = Self::read(db)?;
+        config.imaging = imaging;
+        config.write(db)
+    }
+
     /// The keyring account of this workspace's FHIR credential.
     pub fn credential_account(&self) -> String {
         format!("db-{}.fhir-credential", self.db_id)

@@ -58,6 +58,23 @@ enum Command {
         /// Replace an existing database at the path.
         #[arg(long)]
         force: bool,
+        /// The demo hospital's PACS (DICOMweb base URL): a synthetic CT study of each of the
+        /// first `--imaging-patients` patients is stored there, and the workspace shows images
+        /// from it.
+        #[arg(long)]
+        pacs: Option<String>,
+        /// The same PACS's DIMSE address (`host:port`) and AE title, for retrieval over C-GET.
+        #[arg(long, requires = "pacs_aet")]
+        pacs_dimse: Option<String>,
+        #[arg(long)]
+        pacs_aet: Option<String>,
+        #[arg(long, default_value_t = 3)]
+        imaging_patients: usize,
+    },
+    /// The PACS this workspace shows images from.
+    Imaging {
+        #[command(subcommand)]
+        command: ImagingCommand,
     },
     /// User accounts.
     User {
@@ -153,6 +170,30 @@ enum Hl7Command {
         /// ... for a peer whose certificate carries this name.
         #[arg(long, requires = "tls_ca")]
         tls_name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImagingCommand {
+    /// Points the workspace at a PACS (DICOMweb and/or DIMSE), or `--off`.
+    Configure {
+        /// DICOMweb base URL, e.g. http://pacs:8042/dicom-web/
+        #[arg(long)]
+        dicomweb: Option<String>,
+        /// DIMSE `host:port`.
+        #[arg(long, requires = "aet")]
+        dimse: Option<String>,
+        /// The PACS's AE title.
+        #[arg(long)]
+        aet: Option<String>,
+        /// This workstation's AE title.
+        #[arg(long, default_value = "MERIDIAN")]
+        calling_aet: String,
+        /// The encrypted study cache's bound, MiB.
+        #[arg(long, default_value_t = 4096)]
+        cache_mb: u64,
+        #[arg(long, conflicts_with_all = ["dicomweb", "dimse"])]
+        off: bool,
     },
 }
 
@@ -313,6 +354,44 @@ async fn login(app: &App, cli: &Cli) -> Result<String, AppError> {
     }
 }
 
+fn imaging_config(dicomweb: Option<String>, dimse: Option<String>, aet: Option<String>, calling_aet: String, cache_mb: u64) -> meridian_app::ImagingConfig {
+    meridian_app::ImagingConfig {
+        dicomweb_url: dicomweb,
+        dimse: dimse.map(|address| meridian_app::DimseConfig { address, called_aet: aet.unwrap_or_default(), calling_aet }),
+        cache_max_mb: cache_mb,
+    }
+}
+
+/// Stores a synthetic CT study of each of the first `count` demo patients on the PACS at `url`
+/// (STOW-RS); returns their MRNs.
+async fn demo_studies(config: &DemoConfig, url: &str, count: usize) -> Result<Vec<String>, AppError> {
+    let pacs = meridian_pacs::DicomWebClient::new(url, meridian_pacs::WebOptions::default()).map_err(|e| AppError::PeerUnavailable(e.to_string()))?;
+    let mut mrns = Vec::new();
+    for (index, p) in meridian_demo::patients(config).take(count).enumerate() {
+        let p = &p.patient;
+        let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        let mrn = p["identifier"].as_array().into_iter().flatten().find(|i| i["system"] == meridian_demo::MRN_SYSTEM).map(|i| text(&i["value"])).unwrap_or_default();
+        let name = &p["name"][0];
+        let given: Vec<String> = name["given"].as_array().into_iter().flatten().map(text).collect();
+        let pn = format!("{}^{}", text(&name["family"]).to_uppercase(), given.join(" "));
+        let birth = text(&p["birthDate"]).replace('-', "");
+        let sex = match p["gender"].as_str() {
+            Some("male") => "M",
+            Some("female") => "F",
+            _ => "O",
+        };
+        let spec = meridian_demo::dicom::CtSeriesSpec { seed: config.seed ^ index as u64, ..meridian_demo::dicom::CtSeriesSpec::demo(&mrn, &pn, &birth, sex) };
+        let files: Vec<Vec<u8>> = spec.files().collect();
+        let refs: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
+        let outcome = pacs.store(&refs).await.map_err(|e| AppError::PeerUnavailable(e.to_string()))?;
+        if outcome.stored.len() != files.len() {
+            return Err(AppError::PeerUnavailable(format!("the PACS stored {} of {} images", outcome.stored.len(), files.len())));
+        }
+        mrns.push(mrn);
+    }
+    Ok(mrns)
+}
+
 fn now_civil() -> CivilDateTime {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     let (year, month, day) = meridian_domain::time::civil_from_days(secs.div_euclid(86_400));
@@ -349,7 +428,20 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             app.close().await;
             println!("created {} with administrator {}", cli.db.display(), user.username);
         }
-        Command::Demo { key, patients, seed, force } => {
+        Command::Imaging { command: ImagingCommand::Configure { dicomweb, dimse, aet, calling_aet, cache_mb, off } } => {
+            if *off {
+                meridian_app::WorkspaceConfig::set_imaging(&cli.db, None)?;
+                println!("imaging off");
+                return Ok(ExitCode::SUCCESS);
+            }
+            if dicomweb.is_none() && dimse.is_none() {
+                return Err(AppError::Validation("give --dicomweb URL and/or --dimse HOST:PORT --aet TITLE (or --off)".into()));
+            }
+            let config = imaging_config(dicomweb.clone(), dimse.clone(), aet.clone(), calling_aet.clone(), *cache_mb);
+            meridian_app::WorkspaceConfig::set_imaging(&cli.db, Some(config))?;
+            println!("imaging from {}", dicomweb.as_deref().or(dimse.as_deref()).unwrap_or_default());
+        }
+        Command::Demo { key, patients, seed, force, pacs, pacs_dimse, pacs_aet, imaging_patients } => {
             if *force && cli.db.exists() {
                 for suffix in ["", "-wal", "-shm", ".audit-anchor", ".meridian.json"] {
                     let mut p = cli.db.as_os_str().to_owned();
@@ -370,6 +462,11 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                 .await?;
             eprintln!();
             app.close().await;
+            if let Some(url) = pacs {
+                let mrns = demo_studies(&config, url, *imaging_patients).await?;
+                meridian_app::WorkspaceConfig::set_imaging(&cli.db, Some(imaging_config(Some(url.clone()), pacs_dimse.clone(), pacs_aet.clone(), "MERIDIAN".into(), 4096)))?;
+                println!("imaging: a CT study of each of {} on the PACS at {url}", mrns.join(", "));
+            }
             println!(
                 "demo hospital in {} ({} patients, {} resources, {:.1} s)",
                 cli.db.display(),

@@ -1,0 +1,186 @@
+"""End-to-end: a radiologist reads a CT in the real window, from a real PACS (Orthanc).
+
+`meridian demo --pacs` stores a synthetic 40-slice chest CT of the first demo patient on Orthanc
+(STOW-RS) and points the workspace at it (DICOMweb and DIMSE). In the app the radiologist finds
+the patient by MRN, sees the study in the Imaging tab, retrieves it over DICOMweb, opens it
+(drawn by wgpu, painted into the canvas), scrolls the stack with the wheel and the keyboard,
+changes the window with a preset key and by right-dragging, measures a length, and retrieves the
+study again over DIMSE (C-GET). Assertions are on what the reader sees: the overlay text, the
+measurement, and the pixels of the canvas.
+"""
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conftest import free_port, start_app, start_driver
+from test_desktop import click, login, open_patient, shot, wait, wait_text
+
+PLUGINS = ["/usr/share/orthanc/plugins/libOrthancDicomWeb.so", "/usr/share/orthanc/plugins/libOrthancGdcm.so"]
+
+
+@pytest.fixture(scope="module")
+def orthanc():
+    d = Path(tempfile.mkdtemp(prefix="meridian-e2e-orthanc-"))
+    (d / "db").mkdir()
+    http, dicom = free_port(), free_port()
+    config = {
+        "Name": "meridian-e2e", "HttpPort": http, "DicomPort": dicom, "DicomAet": "ORTHANC",
+        "RemoteAccessAllowed": False, "AuthenticationEnabled": False,
+        "StorageDirectory": str(d / "db"), "IndexDirectory": str(d / "db"),
+        "DicomModalities": {"MERIDIAN": ["MERIDIAN", "127.0.0.1", free_port()]},
+        "DicomAlwaysAllowEcho": True, "DicomAlwaysAllowStore": True, "DicomCheckCalledAet": True,
+        "Plugins": PLUGINS, "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
+    }
+    (d / "orthanc.json").write_text(json.dumps(config))
+    log = open(d / "orthanc.log", "wb")
+    proc = subprocess.Popen(["Orthanc", str(d / "orthanc.json")], stdout=log, stderr=log)
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{http}/system", timeout=2).read()
+            break
+        except Exception:  # noqa: BLE001 - not up yet
+            assert proc.poll() is None and time.time() < deadline, f"Orthanc did not start; see {d}/orthanc.log"
+            time.sleep(0.2)
+    yield {"dicomweb": f"http://127.0.0.1:{http}/dicom-web/", "dimse": f"127.0.0.1:{dicom}"}
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def imaging_demo(orthanc):
+    """A 4-patient demo hospital whose first patient has a CT on the PACS."""
+    db = Path(tempfile.mkdtemp(prefix="meridian-e2e-imaging-")) / "demo.db"
+    out = subprocess.run(
+        [os.environ["MERIDIAN_BIN"], "--db", str(db), "demo", "--patients", "4", "--pacs", orthanc["dicomweb"],
+         "--pacs-dimse", orthanc["dimse"], "--pacs-aet", "ORTHANC", "--imaging-patients", "1"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    accounts = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and "." in parts[0]:
+            accounts[parts[0]] = {"role": parts[1], "secret": parts[2]}
+    mrn = re.search(r"imaging: a CT study of each of (\S+) on the PACS", out).group(1)
+    return db, accounts, mrn
+
+
+@pytest.fixture(scope="module")
+def imaging_driver(imaging_demo):
+    url, proc = start_driver(imaging_demo[0])
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture()
+def imaging_app(imaging_driver):
+    driver = start_app(imaging_driver)
+    yield driver
+    driver.quit()
+
+
+def pixel(driver, x, y):
+    """The canvas pixel the reader sees at (x, y): [r, g, b, a]."""
+    return driver.execute_script(
+        "return Array.from(document.querySelector('[data-testid=viewer-canvas]').getContext('2d').getImageData(arguments[0], arguments[1], 1, 1).data)",
+        x, y)
+
+
+def drawn(driver):
+    return int(driver.find_element(By.CSS_SELECTOR, "[data-testid=viewer]").get_attribute("data-drawn") or 0)
+
+
+def wait_drawn(driver, after):
+    """Waits until the viewer has painted a frame after `after` paints and none is pending."""
+    WebDriverWait(driver, 20).until(lambda d: drawn(d) > after)
+    time.sleep(0.3)
+    return drawn(driver)
+
+
+def mouse(driver, kind, x, y, button=0, **extra):
+    """A mouse event at canvas point (x, y) on the stage (what a pointing device sends)."""
+    driver.execute_script(
+        """const s = document.querySelector('.stage'); const r = s.getBoundingClientRect();
+        const init = Object.assign({bubbles: true, cancelable: true, clientX: r.left + arguments[1], clientY: r.top + arguments[2], button: arguments[3]}, arguments[4]);
+        s.dispatchEvent(arguments[0] === 'wheel' ? new WheelEvent('wheel', init) : new MouseEvent(arguments[0], init));""",
+        kind, x, y, button, extra)
+
+
+def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imaging_demo):
+    _, accounts, mrn = imaging_demo
+    app = imaging_app
+    login(app, accounts, "rad.okafor")
+    open_patient(app, mrn)
+    click(app, "#tab-imaging")
+    row = wait_text(app, "[data-testid=study-images]", "40 on PACS")
+    assert "CT" in wait(app, "[data-testid=studies] tbody tr").text
+    shot(app, "20-imaging-study-list")
+
+    click(app, "[data-testid=retrieve-dicomweb]")
+    wait_text(app, "[data-testid=notice]", "Retrieved 40 images over DICOMweb", timeout=60)
+    wait_text(app, "[data-testid=study-images]", "40 here")
+    click(app, "[data-testid=open-study]")
+    wait(app, "[data-testid=viewer]")
+    n = wait_drawn(app, 0)
+
+    # Corner text and orientation: the patient, the series, image 21 of 40, W/L 400/40.
+    assert mrn in app.find_element(By.CSS_SELECTOR, "[data-testid=overlay-patient]").text
+    assert "Im 21/40" in app.find_element(By.CSS_SELECTOR, "[data-testid=overlay-frame]").text
+    assert "W 400 L 40 HU" in app.find_element(By.CSS_SELECTOR, "[data-testid=overlay-window]").text
+    assert app.find_element(By.CSS_SELECTOR, "[data-testid=marker-left]").text == "R"
+    assert app.find_element(By.CSS_SELECTOR, "[data-testid=marker-right]").text == "L"
+    assert app.find_elements(By.CSS_SELECTOR, "[data-testid=scale-bar]")
+    # The 256 x 256 image fills the 576-pixel height (zoom 2.25): soft tissue mid-grey at the
+    # centre, air black in the corner, lung black at 40/400.
+    body = pixel(app, 384, 288)
+    assert 100 <= body[0] <= 160 and body[0] == body[1] == body[2], body
+    assert pixel(app, 10, 10)[:3] == [0, 0, 0]
+    lung_x, lung_y = 384 + (-100 / 1.5) * 2.25, 288 + (-10 / 1.5) * 2.25
+    assert pixel(app, lung_x, lung_y)[0] < 10
+    shot(app, "21-viewer-soft-tissue")
+
+    # The wheel scrolls the stack; arrow keys too.
+    for _ in range(3):
+        mouse(app, "wheel", 384, 288, deltaY=100)
+    wait_text(app, "[data-testid=overlay-frame]", "Im 24/40")
+    stage = app.find_element(By.CSS_SELECTOR, ".stage")
+    stage.send_keys(Keys.ARROW_UP)
+    wait_text(app, "[data-testid=overlay-frame]", "Im 23/40")
+    n = wait_drawn(app, n)
+
+    # Key 6 is the lung preset: the lung turns grey.
+    stage.send_keys("6")
+    wait_text(app, "[data-testid=overlay-window]", "W 1500 L -600")
+    n = wait_drawn(app, n)
+    assert pixel(app, lung_x, lung_y)[0] > 40
+    # Right-drag to the right widens the window.
+    mouse(app, "mousedown", 300, 300, button=2)
+    mouse(app, "mousemove", 400, 300, button=2)
+    mouse(app, "mouseup", 400, 300, button=2)
+    width = float(app.find_element(By.CSS_SELECTOR, "[data-testid=viewer]").get_attribute("data-width"))
+    assert width > 1500, width
+    wait_text(app, "[data-testid=overlay-window]", "Custom")
+
+    # A length across 100 image pixels (225 screen pixels at zoom 2.25) of 1.5 mm is 150 mm.
+    stage.send_keys("l")
+    mouse(app, "click", 200, 400)
+    mouse(app, "click", 425, 400)
+    wait_text(app, "[data-testid=measurements]", "150.0 mm")
+    assert "150.0 mm" in app.find_element(By.CSS_SELECTOR, ".stage svg").get_attribute("textContent")
+    shot(app, "22-viewer-lung-window-length")
+
+    # The same study again over DIMSE (C-GET).
+    click(app, "[data-testid=retrieve-dimse]")
+    wait_text(app, "[data-testid=notice]", "Retrieved 40 images over DIMSE", timeout=60)
+    shot(app, "23-imaging-retrieved-over-dimse")
