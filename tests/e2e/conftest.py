@@ -129,7 +129,7 @@ def pytest_runtest_makereport(item, call):
     """Keeps a screenshot of the window whenever a test fails."""
     outcome = yield
     report = outcome.get_result()
-    driver = item.funcargs.get("app") or item.funcargs.get("sync_app") or item.funcargs.get("strict_app")
+    driver = item.funcargs.get("app") or item.funcargs.get("sync_app") or item.funcargs.get("strict_app") or item.funcargs.get("imaging_app")
     if report.when == "call" and report.failed and driver is not None:
         OUT.mkdir(parents=True, exist_ok=True)
         try:

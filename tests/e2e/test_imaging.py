@@ -141,18 +141,26 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     assert app.find_element(By.CSS_SELECTOR, "[data-testid=marker-left]").text == "R"
     assert app.find_element(By.CSS_SELECTOR, "[data-testid=marker-right]").text == "L"
     assert app.find_elements(By.CSS_SELECTOR, "[data-testid=scale-bar]")
-    # The 256 x 256 image fills the 576-pixel height (zoom 2.25): soft tissue mid-grey at the
-    # centre, air black in the corner, lung black at 40/400.
-    body = pixel(app, 384, 288)
+    # The 256 x 256 image (1.5 mm pixels) fits the viewport: soft tissue mid-grey at the
+    # centre, black outside the image, lung black at 40/400.
+    canvas = app.find_element(By.CSS_SELECTOR, "[data-testid=viewer-canvas]")
+    w, h = int(canvas.get_attribute("width")), int(canvas.get_attribute("height"))
+    zoom = float(app.find_element(By.CSS_SELECTOR, "[data-testid=viewer]").get_attribute("data-zoom"))
+    assert abs(zoom - min(w, h) / 256) < 0.01, (w, h, zoom)
+    cx, cy = w / 2, h / 2
+    body = pixel(app, cx, cy)
     assert 100 <= body[0] <= 160 and body[0] == body[1] == body[2], body
-    assert pixel(app, 10, 10)[:3] == [0, 0, 0]
-    lung_x, lung_y = 384 + (-100 / 1.5) * 2.25, 288 + (-10 / 1.5) * 2.25
+    assert pixel(app, 2, 2)[:3] == [0, 0, 0]
+    lung_x, lung_y = cx + (-100 / 1.5) * zoom, cy + (-10 / 1.5) * zoom
     assert pixel(app, lung_x, lung_y)[0] < 10
+    # The 20 mm nodule in the right lung (shown on the left) is on this middle image.
+    nodule = pixel(app, cx + (-60 / 1.5) * zoom, cy + (20 / 1.5) * zoom)
+    assert nodule[0] > 120, nodule
     shot(app, "21-viewer-soft-tissue")
 
     # The wheel scrolls the stack; arrow keys too.
     for _ in range(3):
-        mouse(app, "wheel", 384, 288, deltaY=100)
+        mouse(app, "wheel", cx, cy, deltaY=100)
     wait_text(app, "[data-testid=overlay-frame]", "Im 24/40")
     stage = app.find_element(By.CSS_SELECTOR, ".stage")
     stage.send_keys(Keys.ARROW_UP)
@@ -165,19 +173,22 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     n = wait_drawn(app, n)
     assert pixel(app, lung_x, lung_y)[0] > 40
     # Right-drag to the right widens the window.
-    mouse(app, "mousedown", 300, 300, button=2)
-    mouse(app, "mousemove", 400, 300, button=2)
-    mouse(app, "mouseup", 400, 300, button=2)
+    mouse(app, "mousedown", cx, cy, button=2)
+    mouse(app, "mousemove", cx + 100, cy, button=2)
+    mouse(app, "mouseup", cx + 100, cy, button=2)
     width = float(app.find_element(By.CSS_SELECTOR, "[data-testid=viewer]").get_attribute("data-width"))
     assert width > 1500, width
     wait_text(app, "[data-testid=overlay-window]", "Custom")
 
-    # A length across 100 image pixels (225 screen pixels at zoom 2.25) of 1.5 mm is 150 mm.
+    # A horizontal length of 240 screen pixels is 240 / zoom image pixels of 1.5 mm.
     stage.send_keys("l")
-    mouse(app, "click", 200, 400)
-    mouse(app, "click", 425, 400)
-    wait_text(app, "[data-testid=measurements]", "150.0 mm")
-    assert "150.0 mm" in app.find_element(By.CSS_SELECTOR, ".stage svg").get_attribute("textContent")
+    x0 = int(cx - 120)
+    mouse(app, "click", x0, int(cy + 40))
+    mouse(app, "click", x0 + 240, int(cy + 40))
+    label = wait_text(app, "[data-testid=measurements] li", "mm").get_attribute("textContent")
+    mm = float(re.search(r"Length: ([0-9.]+) mm", label).group(1))
+    assert abs(mm - 240 / zoom * 1.5) < 0.1, (label, zoom)
+    assert f"{mm:.1f} mm" in app.find_element(By.CSS_SELECTOR, ".stage svg").get_attribute("textContent")
     shot(app, "22-viewer-lung-window-length")
 
     # The same study again over DIMSE (C-GET).

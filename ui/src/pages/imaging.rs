@@ -16,8 +16,15 @@ use wasm_bindgen::JsCast;
 use crate::api;
 use crate::state::ui;
 
-const VIEW_W: u32 = 768;
-const VIEW_H: u32 = 576;
+/// The viewport: the window's width, and its height below the sticky header, banner and the
+/// viewer's toolbar (the viewer scrolls to just under the banner when it opens).
+fn viewport() -> (u32, u32) {
+    let w = web_sys::window();
+    let dim = |v: Option<Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>>| v.and_then(Result::ok).and_then(|v| v.as_f64()).unwrap_or(800.0);
+    let width = dim(w.as_ref().map(web_sys::Window::inner_width)) - 40.0;
+    let height = dim(w.as_ref().map(web_sys::Window::inner_height)) - 190.0;
+    (width.clamp(320.0, 2048.0) as u32, height.clamp(320.0, 2048.0) as u32)
+}
 
 #[component]
 pub fn Imaging(patient_id: String) -> impl IntoView {
@@ -220,7 +227,8 @@ fn describe(m: &Measurement) -> String {
 fn Viewer(series: OpenedSeries) -> impl IntoView {
     let state = ui();
     let s = StoredValue::new(series.clone());
-    let fit = (f64::from(VIEW_W) / f64::from(series.columns.max(1))).min(f64::from(VIEW_H) / f64::from(series.rows.max(1)));
+    let (view_w, view_h) = viewport();
+    let fit = (f64::from(view_w) / f64::from(series.columns.max(1))).min(f64::from(view_h) / f64::from(series.rows.max(1)));
     let frame = RwSignal::new(series.frames / 2);
     let center = RwSignal::new(series.initial.center);
     let width = RwSignal::new(series.initial.width);
@@ -242,8 +250,8 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
     let request = move || RenderRequest {
         handle: s.with_value(|s| s.handle.clone()),
         frame: frame.get_untracked(),
-        width: VIEW_W,
-        height: VIEW_H,
+        width: view_w,
+        height: view_h,
         zoom: zoom.get_untracked(),
         pan: pan.get_untracked(),
         center: center.get_untracked(),
@@ -253,7 +261,7 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
     let paint = move |bytes: &[u8]| -> Option<()> {
         let canvas = canvas.get_untracked()?;
         let ctx = canvas.get_context("2d").ok()??.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()?;
-        let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(bytes), VIEW_W, VIEW_H).ok()?;
+        let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(bytes), view_w, view_h).ok()?;
         ctx.put_image_data(&image, 0.0, 0.0).ok()
     };
     // One draw in flight at a time; changes during it ask for one more with the latest state.
@@ -295,6 +303,12 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
         invert.track();
         draw();
     });
+    let section = NodeRef::<leptos::html::Section>::new();
+    Effect::new(move |_| {
+        if let Some(el) = section.get() {
+            el.scroll_into_view();
+        }
+    });
     let frames = series.frames;
     let step = move |d: i64| {
         let n = i64::from(frames);
@@ -320,13 +334,13 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
         let (cols, rows) = s.with_value(|s| (f64::from(s.columns), f64::from(s.rows)));
         let z = zoom.get_untracked();
         let p = pan.get_untracked();
-        [(x - f64::from(VIEW_W) / 2.0 - p[0]) / z + cols / 2.0, (y - f64::from(VIEW_H) / 2.0 - p[1]) / z + rows / 2.0]
+        [(x - f64::from(view_w) / 2.0 - p[0]) / z + cols / 2.0, (y - f64::from(view_h) / 2.0 - p[1]) / z + rows / 2.0]
     };
     let to_screen = move |q: [f64; 2]| -> [f64; 2] {
         let (cols, rows) = s.with_value(|s| (f64::from(s.columns), f64::from(s.rows)));
         let z = zoom.get();
         let p = pan.get();
-        [(q[0] - cols / 2.0) * z + f64::from(VIEW_W) / 2.0 + p[0], (q[1] - rows / 2.0) * z + f64::from(VIEW_H) / 2.0 + p[1]]
+        [(q[0] - cols / 2.0) * z + f64::from(view_w) / 2.0 + p[0], (q[1] - rows / 2.0) * z + f64::from(view_h) / 2.0 + p[1]]
     };
     let local = move |ev: &web_sys::MouseEvent| -> Option<(f64, f64)> {
         let el = stage.get_untracked()?;
@@ -456,7 +470,7 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
     let markers = series.markers.clone();
     let unit = series.unit.clone();
     view! {
-        <section class="viewer" data-testid="viewer"
+        <section class="viewer" node_ref=section data-testid="viewer"
             data-frame=move || frame.get().to_string()
             data-center=move || format!("{:.1}", center.get())
             data-width=move || format!("{:.1}", width.get())
@@ -485,17 +499,17 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
                 </select>
             </div>
             <div class="stage" node_ref=stage tabindex="0" aria-label="Image: wheel scrolls, right-drag windows, Ctrl+wheel zooms"
-                style=format!("width:{VIEW_W}px;height:{VIEW_H}px")
+                style=format!("width:{view_w}px;height:{view_h}px")
                 on:mousedown=on_down on:mousemove=on_move on:mouseup=on_up on:mouseleave=on_up on:click=on_click
                 on:wheel=on_wheel on:keydown=on_key on:contextmenu=|ev: web_sys::MouseEvent| ev.prevent_default()>
-                <canvas node_ref=canvas width=VIEW_W height=VIEW_H data-testid="viewer-canvas"></canvas>
-                <svg class="annotations" width=VIEW_W height=VIEW_H>
+                <canvas node_ref=canvas width=view_w height=view_h data-testid="viewer-canvas"></canvas>
+                <svg class="annotations" width=view_w height=view_h>
                     {move || {
                         let f = frame.get();
                         annotations.get().into_iter().filter(|a| a.frame == f).map(|a| annotation_svg(a, to_screen)).collect_view()
                     }}
                     {move || pending.get().into_iter().map(|p| { let q = to_screen(p); view! { <circle cx=q[0] cy=q[1] r="3" class="pending"/> } }).collect_view()}
-                    {move || scale_bar(spacing_x, zoom.get())}
+                    {move || scale_bar(spacing_x, zoom.get(), view_w, view_h)}
                 </svg>
                 <div class="corner tl" data-testid="overlay-patient">
                     <div>{info.patient_name.clone()}</div>
@@ -552,7 +566,7 @@ fn annotation_svg(a: Annotation, to_screen: impl Fn([f64; 2]) -> [f64; 2]) -> im
 }
 
 /// A scale bar of a round length near 100 screen pixels, bottom centre.
-fn scale_bar(spacing_x: Option<f64>, zoom: f64) -> Option<impl IntoView> {
+fn scale_bar(spacing_x: Option<f64>, zoom: f64, view_w: u32, view_h: u32) -> Option<impl IntoView> {
     let mm_per_px = spacing_x? / zoom;
     if !(mm_per_px.is_finite() && mm_per_px > 0.0) {
         return None;
@@ -560,7 +574,7 @@ fn scale_bar(spacing_x: Option<f64>, zoom: f64) -> Option<impl IntoView> {
     let target = 100.0 * mm_per_px;
     let mm = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0].into_iter().rev().find(|m| *m <= target).unwrap_or(1.0);
     let px = mm / mm_per_px;
-    let (x0, y) = (f64::from(VIEW_W) / 2.0 - px / 2.0, f64::from(VIEW_H) - 14.0);
+    let (x0, y) = (f64::from(view_w) / 2.0 - px / 2.0, f64::from(view_h) - 14.0);
     Some(view! {
         <g class="scale" data-testid="scale-bar">
             <line x1=x0 y1=y x2=x0 + px y2=y/>
