@@ -143,6 +143,22 @@ impl PixelData {
         }
     }
 
+    /// A copy of `len` samples from `start` (clipped to what there is).
+    pub fn slice(&self, start: usize, len: usize) -> PixelData {
+        fn part<T: Copy>(v: &[T], start: usize, len: usize) -> Vec<T> {
+            let a = start.min(v.len());
+            v[a..(a + len).min(v.len())].to_vec()
+        }
+        match self {
+            Self::U8(v) => Self::U8(part(v, start, len)),
+            Self::I8(v) => Self::I8(part(v, start, len)),
+            Self::U16(v) => Self::U16(part(v, start, len)),
+            Self::I16(v) => Self::I16(part(v, start, len)),
+            Self::U32(v) => Self::U32(part(v, start, len)),
+            Self::I32(v) => Self::I32(part(v, start, len)),
+        }
+    }
+
     /// Smallest and largest sample, or `None` when empty.
     pub fn min_max(&self) -> Option<(i64, i64)> {
         fn mm<T: Copy + Ord + Into<i64>>(v: &[T]) -> Option<(i64, i64)> {

@@ -115,6 +115,10 @@ pub struct OpenedSeries {
     pub modality: Option<String>,
     /// Slice location (mm along the normal) of each frame, when the geometry gives one.
     pub positions: Vec<Option<f64>>,
+    /// Present when the series can be shown in other planes (MPR, MIP).
+    pub mpr: Option<MprGeometry>,
+    /// Why it cannot, when it cannot.
+    pub mpr_unavailable: Option<String>,
 }
 
 /// One frame to draw: window, zoom and pan; the answer is `width * height * 4` bytes of RGBA.
@@ -132,6 +136,56 @@ pub struct RenderRequest {
     pub window: f64,
     /// Show inverted (white bone on black becomes black on white).
     pub invert: bool,
+    /// A reformatted plane of the series' volume instead of frame `frame`.
+    #[serde(default)]
+    pub mpr: Option<MprRequest>,
+}
+
+/// Which plane of the volume to draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MprPlane {
+    Axial,
+    Coronal,
+    Sagittal,
+}
+
+/// How values across the slab are combined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MprProjection {
+    Slice,
+    Mip,
+    MinIp,
+}
+
+/// A reformatted plane: its position (slice, row or column index) and projection.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MprRequest {
+    pub plane: MprPlane,
+    /// Slice index (axial), row index (coronal) or column index (sagittal).
+    pub index: f64,
+    pub projection: MprProjection,
+    /// Slab thickness for MIP/MinIP, mm.
+    pub slab_mm: f64,
+}
+
+/// The volume's planes, when the series can be reformatted (a regular stack of grey slices).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MprGeometry {
+    /// Plane size in plane pixels (width, height) for axial, coronal, sagittal.
+    pub axial: [f64; 2],
+    pub coronal: [f64; 2],
+    pub sagittal: [f64; 2],
+    /// Positions along each plane's normal: slices, rows, columns.
+    pub counts: [u32; 3],
+    /// One plane pixel in mm (the smallest voxel spacing).
+    pub plane_pixel_mm: f64,
+    /// Voxel spacing: columns, rows, slices (mm).
+    pub spacing: [f64; 3],
+    /// Edge letters of the coronal and sagittal planes.
+    pub coronal_markers: Option<OrientationMarkers>,
+    pub sagittal_markers: Option<OrientationMarkers>,
 }
 
 /// A measurement on one frame, in image pixel coordinates (the centre of column `c`, row `r`

@@ -127,6 +127,99 @@ impl GpuVolume {
     }
 }
 
+/// A volume being uploaded slice by slice (see [`Renderer::begin_volume`]).
+#[derive(Debug)]
+pub struct VolumeUpload<'r> {
+    renderer: &'r Renderer,
+    texture: wgpu::Texture,
+    dims: [u32; 3],
+    format: wgpu::TextureFormat,
+    bias: f32,
+    next: u32,
+    min_max: Option<(i64, i64)>,
+}
+
+/// Slices written between flushes of the upload staging memory.
+const SLICES_PER_FLUSH: u32 = 16;
+
+impl VolumeUpload<'_> {
+    /// Slices uploaded so far.
+    pub fn uploaded(&self) -> u32 {
+        self.next
+    }
+
+    /// Uploads the next slice: `columns * rows` stored values of the volume's sample type.
+    pub fn push(&mut self, slice: &PixelData) -> Result<(), RenderError> {
+        let [w, h, d] = self.dims;
+        if self.next >= d {
+            return Err(RenderError::Unsupported { what: "more slices than the volume holds", hint: "give exactly the slices the volume was begun with" });
+        }
+        if slice.len() != w as usize * h as usize || slice_format(slice) != (self.format, self.bias) {
+            return Err(RenderError::Unsupported {
+                what: "a slice of another size or sample type than the volume's",
+                hint: "every slice needs the first slice's rows, columns, bits and sign",
+            });
+        }
+        let (bytes, _, _) = slice_texels(slice);
+        let texel = if self.format == wgpu::TextureFormat::R16Sint { 2 } else { 4 };
+        let r = self.renderer;
+        r.queue.write_texture(
+            wgpu::TexelCopyTextureInfo { texture: &self.texture, mip_level: 0, origin: wgpu::Origin3d { x: 0, y: 0, z: self.next }, aspect: wgpu::TextureAspect::All },
+            &bytes,
+            wgpu::TexelCopyBufferLayout { offset: 0, bytes_per_row: Some(w * texel), rows_per_image: Some(h) },
+            wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 },
+        );
+        if let Some((lo, hi)) = slice.min_max() {
+            self.min_max = Some(self.min_max.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+        }
+        self.next += 1;
+        // Staging memory of written slices is released once the queue has run them.
+        if self.next % SLICES_PER_FLUSH == 0 {
+            r.queue.submit([]);
+            let _ = r.device.poll(wgpu::PollType::wait_indefinitely());
+        }
+        Ok(())
+    }
+
+    /// The uploaded volume; every slice must have been pushed.
+    pub fn finish(self) -> Result<GpuVolume, RenderError> {
+        if self.next != self.dims[2] {
+            return Err(RenderError::Unsupported { what: "a volume with slices missing", hint: "push every slice before finishing" });
+        }
+        self.renderer.queue.submit([]);
+        let _ = self.renderer.device.poll(wgpu::PollType::wait_indefinitely());
+        Ok(GpuVolume {
+            view: self.texture.create_view(&Default::default()),
+            dims: self.dims,
+            bias: self.bias,
+            min_max: self.min_max.unwrap_or((0, 0)),
+        })
+    }
+}
+
+/// The texture format and bias of slices of this sample type (independent of the values, so
+/// every slice of a volume agrees: unsigned 32-bit is always biased).
+fn slice_format(like: &PixelData) -> (wgpu::TextureFormat, f32) {
+    use wgpu::TextureFormat::{R16Sint, R32Sint};
+    match like {
+        PixelData::U8(_) | PixelData::I8(_) | PixelData::I16(_) => (R16Sint, 0.0),
+        PixelData::U16(_) => (R16Sint, 32768.0),
+        PixelData::U32(_) => (R32Sint, 2_147_483_648.0),
+        PixelData::I32(_) => (R32Sint, 0.0),
+    }
+}
+
+fn slice_texels(data: &PixelData) -> (Vec<u8>, wgpu::TextureFormat, f32) {
+    match data {
+        PixelData::U32(v) => (
+            v.iter().flat_map(|x| ((i64::from(*x) - 2_147_483_648) as i32).to_le_bytes()).collect(),
+            wgpu::TextureFormat::R32Sint,
+            2_147_483_648.0,
+        ),
+        other => texels(other),
+    }
+}
+
 /// The render target and read-back buffer of the last output size, reused between renders.
 #[derive(Debug)]
 struct Target {
@@ -412,26 +505,47 @@ impl Renderer {
         })
     }
 
-    /// Uploads a volume once as a 3D texture of its stored values.
+    /// Uploads a volume once as a 3D texture of its stored values, slice by slice (no second
+    /// copy of the whole volume is made).
     pub fn upload_volume(&self, volume: &Volume) -> Result<GpuVolume, RenderError> {
-        let dims = [volume.columns, volume.rows, volume.slices];
-        let limit = self.limits.max_texture_dimension_3d;
-        check_size("the volume", dims[0].max(dims[1]).max(dims[2]), limit)?;
-        let n = dims.iter().map(|d| *d as usize).product::<usize>();
-        if volume.data.len() < n {
+        let per_slice = volume.columns as usize * volume.rows as usize;
+        if volume.data.len() < per_slice * volume.slices as usize {
             return Err(RenderError::Unsupported {
                 what: "a volume with fewer values than columns x rows x slices",
                 hint: "build the volume with meridian_viewer::Volume::build",
             });
         }
-        let (bytes, format, bias) = texels(&volume.data);
-        let view = self.upload(&bytes, format, dims, wgpu::TextureDimension::D3)?;
-        Ok(GpuVolume {
-            view,
-            dims,
-            bias,
-            min_max: volume.data.min_max().unwrap_or((0, 0)),
-        })
+        let mut upload = self.begin_volume([volume.columns, volume.rows, volume.slices], &volume.data)?;
+        for z in 0..volume.slices as usize {
+            upload.push(&volume.data.slice(z * per_slice, per_slice))?;
+        }
+        upload.finish()
+    }
+
+    /// Starts a 3D texture of `dims` (columns, rows, slices) for slices whose sample type is
+    /// `like`'s; slices then go up one at a time with [`VolumeUpload::push`], so a volume can be
+    /// decoded and uploaded without ever holding it whole in main memory.
+    pub fn begin_volume(&self, dims: [u32; 3], like: &PixelData) -> Result<VolumeUpload<'_>, RenderError> {
+        let limit = self.limits.max_texture_dimension_3d;
+        check_size("the volume", dims[0].max(dims[1]).max(dims[2]), limit)?;
+        let (format, bias) = slice_format(like);
+        let scope = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let validation = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("volume"),
+            size: wgpu::Extent3d { width: dims[0].max(1), height: dims[1].max(1), depth_or_array_layers: dims[2].max(1) },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D3,
+            format,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        });
+        let errors = [block_on(validation.pop()), block_on(scope.pop())];
+        if let Some(e) = errors.into_iter().flatten().next() {
+            return Err(RenderError::Gpu { during: "allocating the volume", reason: e.to_string() });
+        }
+        Ok(VolumeUpload { renderer: self, texture, dims, format, bias, next: 0, min_max: None })
     }
 
     fn upload(

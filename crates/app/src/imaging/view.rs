@@ -3,13 +3,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use meridian_api::{Measurement, MeasureRequest, OpenedSeries, OrientationMarkers, RegionStats, RenderRequest, WindowPreset};
+use meridian_api::{Measurement, MeasureRequest, MprGeometry, MprPlane, MprProjection, OpenedSeries, OrientationMarkers, RegionStats, RenderRequest, WindowPreset};
 use meridian_domain::access::Action;
 use meridian_store::Tx;
 use meridian_viewer::measure::{self, PixelSpacing};
 use meridian_viewer::pipeline::lut::Palette;
-use meridian_viewer::render::{GpuImage, Renderer, View};
-use meridian_viewer::{Display, Frame, ModalityLut, PresentationLutShape, SliceGeometry, Voi, Window};
+use meridian_viewer::render::{GpuImage, GpuVolume, Plane, Projection, Renderer, Reslice, View};
+use meridian_viewer::{Display, Frame, ModalityLut, PresentationLutShape, SeriesWarning, SliceGeometry, Voi, Window};
 
 use crate::guard::{Ctx, Target};
 use crate::{App, AppError, Result};
@@ -38,6 +38,10 @@ pub(crate) struct OpenSeries {
     palette: Option<Palette>,
     spacing: Option<PixelSpacing>,
     uploaded: Mutex<Vec<(u32, GpuImage)>>,
+    /// Voxel spacing (columns, rows, slices) when the series can be reformatted.
+    mpr_spacing: Option<[f64; 3]>,
+    /// The volume on the GPU, made on the first reformatted view.
+    volume: Mutex<Option<GpuVolume>>,
 }
 
 impl std::fmt::Debug for OpenSeries {
@@ -147,6 +151,24 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64) -> Result<
     if presets.is_empty() {
         presets.push(initial.clone());
     }
+    let (mpr_spacing, mpr, mpr_unavailable) = match mpr_check(&frames, &luts, spacing, &sorted) {
+        Ok(sp) => {
+            let dims = [frames[0].columns, frames[0].rows, frames.len() as u32];
+            let size = |plane| Reslice::slice(plane, sp).source_size(dims);
+            let geometry = MprGeometry {
+                axial: size(Plane::Axial { slice: 0.0 }),
+                coronal: size(Plane::Coronal { row: 0.0 }),
+                sagittal: size(Plane::Sagittal { column: 0.0 }),
+                counts: [dims[2], dims[1], dims[0]],
+                plane_pixel_mm: sp[0].min(sp[1]).min(sp[2]),
+                spacing: sp,
+                coronal_markers: orientation.and_then(|o| plane_markers(o, true)),
+                sagittal_markers: orientation.and_then(|o| plane_markers(o, false)),
+            };
+            (Some(sp), Some(geometry), None)
+        }
+        Err(why) => (None, None, Some(why.to_owned())),
+    };
     let markers = orientation.and_then(measure::orientation_markers).map(|[left, right, top, bottom]| OrientationMarkers { left, right, top, bottom });
     let (rows, columns) = frames.first().map_or((0, 0), |f| (f.rows, f.columns));
     let info = OpenedSeries {
@@ -168,6 +190,8 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64) -> Result<
         series_description: first.text(0x0008, 0x103E),
         modality,
         positions,
+        mpr,
+        mpr_unavailable,
     };
     let series = OpenSeries {
         owner,
@@ -178,8 +202,42 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64) -> Result<
         palette: display.palette,
         spacing,
         uploaded: Mutex::new(Vec::new()),
+        mpr_spacing,
+        volume: Mutex::new(None),
     };
     Ok(Decoded { series, info })
+}
+
+/// Edge letters of a coronal (columns across) or sagittal (rows across) reformat of a stack
+/// with this orientation: slices run up the screen along the stack's normal.
+fn plane_markers(o: [f64; 6], coronal: bool) -> Option<OrientationMarkers> {
+    let geometry = SliceGeometry { position: [0.0; 3], orientation: o, rows: 1, columns: 1 };
+    let n = geometry.normal();
+    let across = if coronal { [o[0], o[1], o[2]] } else { [o[3], o[4], o[5]] };
+    measure::orientation_markers([across[0], across[1], across[2], -n[0], -n[1], -n[2]])
+        .map(|[left, right, top, bottom]| OrientationMarkers { left, right, top, bottom })
+}
+
+/// The voxel spacing when the series is a regular stack of grey slices of one size, sample
+/// type and rescale; else why it cannot be reformatted (said on screen).
+fn mpr_check(frames: &[Frame], luts: &[ModalityLut], spacing: Option<PixelSpacing>, sorted: &meridian_viewer::SortedSeries) -> std::result::Result<[f64; 3], &'static str> {
+    let first = frames.first().ok_or("no images")?;
+    if frames.len() < 3 {
+        return Err("reformatting needs at least 3 slices");
+    }
+    if first.samples_per_pixel != 1 {
+        return Err("colour images are not reformatted");
+    }
+    let same = |f: &Frame| f.rows == first.rows && f.columns == first.columns && f.samples_per_pixel == 1 && std::mem::discriminant(&f.data) == std::mem::discriminant(&first.data);
+    if !frames.iter().all(same) || !luts.iter().all(|l| *l == luts[0]) {
+        return Err("the slices differ in size, sample type or rescale");
+    }
+    if sorted.warnings.iter().any(|w| !matches!(w, SeriesWarning::DuplicatePosition { .. })) {
+        return Err("the slices are not an evenly spaced stack (see the warnings)");
+    }
+    let [row, column] = spacing.ok_or("the images have no pixel spacing")?;
+    let step = sorted.spacing.filter(|s| *s > 0.0).ok_or("the slices have no spacing between them")?;
+    Ok([column, row, step])
 }
 
 impl OpenSeries {
@@ -198,7 +256,10 @@ impl OpenSeries {
         if !(req.zoom.is_finite() && req.zoom > 0.0 && req.center.is_finite() && req.window.is_finite() && req.pan.iter().all(|p| p.is_finite())) {
             return Err(AppError::Validation("zoom, pan and window must be finite numbers (zoom above 0)".into()));
         }
-        let (frame, lut) = self.frame(req.frame)?;
+        let (frame, lut) = match req.mpr {
+            Some(_) => self.frame(0)?,
+            None => self.frame(req.frame)?,
+        };
         let shape = match (self.shape, req.invert) {
             (s, false) => s,
             (PresentationLutShape::Identity, true) => PresentationLutShape::Inverse,
@@ -208,6 +269,9 @@ impl OpenSeries {
         let mut view = View::new(req.width, req.height, display.clone());
         view.zoom = req.zoom.clamp(0.01, 64.0);
         view.pan = req.pan;
+        if let Some(m) = req.mpr {
+            return self.render_plane(gpu, m, &view);
+        }
         if let Some(renderer) = &gpu.renderer {
             let renderer = renderer.lock().map_err(|_| AppError::Internal("the renderer failed earlier".into()))?;
             let mut uploaded = self.uploaded.lock().map_err(|_| AppError::Internal("the frame cache failed earlier".into()))?;
@@ -225,6 +289,47 @@ impl OpenSeries {
             return renderer.render_to_rgba(&uploaded[at].1, &view).map_err(|e| AppError::Internal(format!("the GPU could not draw the image: {e}")));
         }
         Ok(cpu_view(frame, &display, &view))
+    }
+
+    fn render_plane(&self, gpu: &Gpu, m: meridian_api::MprRequest, view: &View) -> Result<Vec<u8>> {
+        let spacing = self.mpr_spacing.ok_or_else(|| AppError::Validation("this series cannot be reformatted".into()))?;
+        let renderer = gpu.renderer.as_ref().ok_or_else(|| AppError::Validation("reformatting needs a GPU adapter (or lavapipe)".into()))?;
+        let renderer = renderer.lock().map_err(|_| AppError::Internal("the renderer failed earlier".into()))?;
+        let (columns, rows, slices) = (self.frames[0].columns, self.frames[0].rows, self.frames.len() as u32);
+        let count = match m.plane {
+            MprPlane::Axial => slices,
+            MprPlane::Coronal => rows,
+            MprPlane::Sagittal => columns,
+        };
+        if !(m.index.is_finite() && m.index >= 0.0 && m.index < f64::from(count)) {
+            return Err(AppError::Validation(format!("this plane has {count} positions")));
+        }
+        if !(m.slab_mm.is_finite() && (0.0..=500.0).contains(&m.slab_mm)) {
+            return Err(AppError::Validation("the slab is 0 to 500 mm thick".into()));
+        }
+        let mut volume = self.volume.lock().map_err(|_| AppError::Internal("the volume failed earlier".into()))?;
+        if volume.is_none() {
+            let gpu_error = |e: meridian_viewer::render::RenderError| AppError::Validation(format!("the volume cannot be put on the GPU: {e}"));
+            let mut upload = renderer.begin_volume([columns, rows, slices], &self.frames[0].data).map_err(gpu_error)?;
+            for f in &self.frames {
+                upload.push(&f.data).map_err(gpu_error)?;
+            }
+            *volume = Some(upload.finish().map_err(gpu_error)?);
+        }
+        let volume = volume.as_ref().ok_or_else(|| AppError::Internal("no volume".into()))?;
+        let plane = match m.plane {
+            MprPlane::Axial => Plane::Axial { slice: m.index },
+            MprPlane::Coronal => Plane::Coronal { row: m.index },
+            MprPlane::Sagittal => Plane::Sagittal { column: m.index },
+        };
+        let projection = match m.projection {
+            MprProjection::Slice => Projection::Slice,
+            MprProjection::Mip => Projection::Mip { slab: m.slab_mm },
+            MprProjection::MinIp => Projection::MinIp { slab: m.slab_mm },
+        };
+        renderer
+            .render_volume_to_rgba(volume, &Reslice { plane, projection, spacing }, view)
+            .map_err(|e| AppError::Internal(format!("the GPU could not draw the plane: {e}")))
     }
 
     fn measure(&self, frame: u32, req: &MeasureRequest) -> Result<Measurement> {

@@ -1,7 +1,7 @@
 //! Imaging against a real Orthanc: the patient's studies by MRN, retrieval over DICOMweb and
 //! DIMSE into the encrypted cache, opening, drawing and measuring, access, eviction, PACS down.
 
-use meridian_api::{ErrorCode, MeasureRequest, RenderRequest, RetrieveVia};
+use meridian_api::{ErrorCode, MeasureRequest, MprPlane, MprProjection, MprRequest, RenderRequest, RetrieveVia};
 use meridian_app::{DimseConfig, ImagingConfig};
 use meridian_demo::dicom::CtSeriesSpec;
 use meridian_pacs::test_support::{MERIDIAN_AET, Orthanc, free_port};
@@ -102,6 +102,7 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
         center,
         window,
         invert: false,
+        mpr: None,
     };
     let lesion = w.app.render_frame(&doc, &req(6, 40.0, 400.0)).await.expect("render");
     // Drawn by wgpu (lavapipe in CI), not the CPU fallback.
@@ -130,6 +131,28 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
     assert_eq!(stats.unit, "HU");
     assert!((stats.mean - 90.0).abs() < 5.0 && stats.sd < 10.0, "{stats:?}");
     assert!((roi.value - std::f64::consts::PI * 36.0).abs() < 1e-6, "area of a 6 mm-radius circle: {}", roi.value);
+    // Reformats: the nodule in a coronal plane through its row, and in a 60 mm coronal MIP
+    // centred 19 mm away (where the plane itself is lung).
+    let mpr = opened.mpr.clone().expect("a regular stack reformats");
+    assert_eq!((mpr.counts, mpr.plane_pixel_mm), ([12, 128, 128], 2.0));
+    assert_eq!(mpr.coronal, [128.0, 30.0]);
+    let cm = mpr.coronal_markers.clone().expect("coronal markers");
+    assert_eq!((cm.left.as_str(), cm.right.as_str(), cm.top.as_str(), cm.bottom.as_str()), ("R", "L", "H", "F"));
+    let sm = mpr.sagittal_markers.clone().expect("sagittal markers");
+    assert_eq!((sm.left.as_str(), sm.right.as_str()), ("A", "P"));
+    let plane = |plane, index: f64, projection, slab_mm| RenderRequest { mpr: Some(MprRequest { plane, index, projection, slab_mm }), ..req(0, 40.0, 400.0) };
+    let coronal = w.app.render_frame(&doc, &plane(MprPlane::Coronal, 73.5, MprProjection::Slice, 0.0)).await.expect("coronal");
+    assert!(grey(&coronal, 256, 68, 128) > 120, "nodule in the coronal plane");
+    assert_eq!(grey(&coronal, 256, 28, 128), 0, "lung beside it");
+    let through_lung = w.app.render_frame(&doc, &plane(MprPlane::Coronal, 64.0, MprProjection::Slice, 0.0)).await.expect("coronal");
+    assert_eq!(grey(&through_lung, 256, 68, 128), 0);
+    let mip = w.app.render_frame(&doc, &plane(MprPlane::Coronal, 64.0, MprProjection::Mip, 60.0)).await.expect("mip");
+    assert!(grey(&mip, 256, 68, 128) > 120, "the MIP slab reaches the nodule");
+    let sagittal = w.app.render_frame(&doc, &plane(MprPlane::Sagittal, 33.5, MprProjection::Slice, 0.0)).await.expect("sagittal");
+    assert!(sagittal.chunks_exact(4).any(|p| p[0] > 120));
+    let e = w.app.render_frame(&doc, &plane(MprPlane::Sagittal, 128.0, MprProjection::Slice, 0.0)).await.expect_err("past the end");
+    assert_eq!(meridian_api::ApiError::from(e).code, ErrorCode::Validation);
+
     let bad = w.app.measure(&doc, &opened.handle, 99, &MeasureRequest::Length { start: [0.0, 0.0], end: [1.0, 1.0] }).await.expect_err("no frame 100");
     assert_eq!(meridian_api::ApiError::from(bad).code, ErrorCode::Validation);
 
