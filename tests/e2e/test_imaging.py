@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import free_port, start_app, start_driver
 from test_desktop import click, login, open_patient, shot, wait, wait_text
@@ -191,7 +191,35 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     assert f"{mm:.1f} mm" in app.find_element(By.CSS_SELECTOR, ".stage svg").get_attribute("textContent")
     shot(app, "22-viewer-lung-window-length")
 
+    # Reformats on the GPU: a coronal plane through the middle row shows lung where the nodule
+    # lies 19 mm behind it; a 40 mm MIP slab reaches the nodule.
+    stage.send_keys("1")
+    wait_text(app, "[data-testid=overlay-window]", "W 400 L 40")
+    n = drawn(app)
+    click(app, "[data-testid=plane-coronal]")
+    wait_text(app, "[data-testid=overlay-frame]", "Coronal 129/256")
+    assert app.find_element(By.CSS_SELECTOR, "[data-testid=marker-top]").text == "H"
+    assert app.find_element(By.CSS_SELECTOR, "[data-testid=marker-bottom]").text == "F"
+    n = wait_drawn(app, n)
+    zoom = float(app.find_element(By.CSS_SELECTOR, "[data-testid=viewer]").get_attribute("data-zoom"))
+    at_nodule = (cx + (-60 / 1.5) * zoom, cy)
+    assert pixel(app, *at_nodule)[0] < 10, "the thin coronal plane is lung there"
+    Select(app.find_element(By.CSS_SELECTOR, "[data-testid=projection]")).select_by_value("mip")
+    slab = app.find_element(By.CSS_SELECTOR, "[data-testid=slab]")
+    slab.clear()
+    slab.send_keys("40", Keys.TAB)
+    wait_text(app, "[data-testid=overlay-frame]", "MIP 40 mm")
+    n = wait_drawn(app, n)
+    assert pixel(app, *at_nodule)[0] > 120, "the MIP slab shows the nodule"
+    shot(app, "23-viewer-coronal-mip")
+    click(app, "[data-testid=plane-sagittal]")
+    wait_text(app, "[data-testid=overlay-frame]", "Sagittal 129/256")
+    assert app.find_element(By.CSS_SELECTOR, "[data-testid=marker-left]").text == "A"
+    wait_drawn(app, n)
+    click(app, "[data-testid=plane-stack]")
+    wait_text(app, "[data-testid=overlay-frame]", "Im 23/40")
+
     # The same study again over DIMSE (C-GET).
     click(app, "[data-testid=retrieve-dimse]")
     wait_text(app, "[data-testid=notice]", "Retrieved 40 images over DIMSE", timeout=60)
-    shot(app, "23-imaging-retrieved-over-dimse")
+    shot(app, "24-imaging-retrieved-over-dimse")

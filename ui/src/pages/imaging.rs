@@ -9,7 +9,8 @@
 
 use leptos::prelude::*;
 use meridian_api::{
-    ImagingStudy, MeasureRequest, Measurement, OpenedSeries, RenderRequest, RetrieveVia, SeriesRow,
+    ImagingStudy, MeasureRequest, Measurement, MprPlane, MprProjection, MprRequest, OpenedSeries,
+    OrientationMarkers, RenderRequest, RetrieveVia, SeriesRow,
 };
 use wasm_bindgen::JsCast;
 
@@ -228,7 +229,30 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
     let state = ui();
     let s = StoredValue::new(series.clone());
     let (view_w, view_h) = viewport();
-    let fit = (f64::from(view_w) / f64::from(series.columns.max(1))).min(f64::from(view_h) / f64::from(series.rows.max(1)));
+    // Stack mode shows the frames; a plane shows a reformat of the volume.
+    let mode = RwSignal::new(None::<MprPlane>);
+    let mpr = series.mpr.clone();
+    let mpr_index = RwSignal::new(mpr.as_ref().map_or([0.0; 3], |m| m.counts.map(|c| f64::from(c / 2))));
+    let projection = RwSignal::new(MprProjection::Slice);
+    let slab = RwSignal::new(10.0f64);
+    let source_of = {
+        let mpr = mpr.clone();
+        let native = [f64::from(series.columns), f64::from(series.rows)];
+        move |m: Option<MprPlane>| -> [f64; 2] {
+            match (m, &mpr) {
+                (Some(MprPlane::Axial), Some(g)) => g.axial,
+                (Some(MprPlane::Coronal), Some(g)) => g.coronal,
+                (Some(MprPlane::Sagittal), Some(g)) => g.sagittal,
+                _ => native,
+            }
+        }
+    };
+    let source_of = StoredValue::new(source_of);
+    let fit_of = move |m: Option<MprPlane>| {
+        let [w, h] = source_of.with_value(|f| f(m));
+        (f64::from(view_w) / w.max(1.0)).min(f64::from(view_h) / h.max(1.0))
+    };
+    let fit = fit_of(None);
     let frame = RwSignal::new(series.frames / 2);
     let center = RwSignal::new(series.initial.center);
     let width = RwSignal::new(series.initial.width);
@@ -257,6 +281,12 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
         center: center.get_untracked(),
         window: width.get_untracked(),
         invert: invert.get_untracked(),
+        mpr: mode.get_untracked().map(|plane| MprRequest {
+            plane,
+            index: mpr_index.get_untracked()[plane_axis(plane)],
+            projection: projection.get_untracked(),
+            slab_mm: slab.get_untracked(),
+        }),
     };
     let paint = move |bytes: &[u8]| -> Option<()> {
         let canvas = canvas.get_untracked()?;
@@ -301,6 +331,10 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
         zoom.track();
         pan.track();
         invert.track();
+        mode.track();
+        mpr_index.track();
+        projection.track();
+        slab.track();
         draw();
     });
     let section = NodeRef::<leptos::html::Section>::new();
@@ -310,9 +344,24 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
         }
     });
     let frames = series.frames;
-    let step = move |d: i64| {
-        let n = i64::from(frames);
-        frame.update(|f| *f = (i64::from(*f) + d).clamp(0, n - 1) as u32);
+    let counts = mpr.as_ref().map_or([0; 3], |m| m.counts);
+    let step = move |d: i64| match mode.get_untracked() {
+        Some(plane) => {
+            let i = plane_axis(plane);
+            let n = f64::from(counts[i].max(1));
+            mpr_index.update(|x| x[i] = (x[i] + d as f64).clamp(0.0, n - 1.0));
+        }
+        None => {
+            let n = i64::from(frames);
+            frame.update(|f| *f = (i64::from(*f) + d).clamp(0, n - 1) as u32);
+        }
+    };
+    let set_mode = move |m: Option<MprPlane>| {
+        mode.set(m);
+        zoom.set(fit_of(m));
+        pan.set([0.0, 0.0]);
+        pending.set(Vec::new());
+        tool.set(Tool::Pan);
     };
     // Cine at 10 frames a second, wrapping.
     let _cine = leptos::prelude::set_interval_with_handle(
@@ -331,13 +380,13 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
     });
 
     let to_image = move |x: f64, y: f64| -> [f64; 2] {
-        let (cols, rows) = s.with_value(|s| (f64::from(s.columns), f64::from(s.rows)));
+        let [cols, rows] = source_of.with_value(|f| f(mode.get_untracked()));
         let z = zoom.get_untracked();
         let p = pan.get_untracked();
         [(x - f64::from(view_w) / 2.0 - p[0]) / z + cols / 2.0, (y - f64::from(view_h) / 2.0 - p[1]) / z + rows / 2.0]
     };
     let to_screen = move |q: [f64; 2]| -> [f64; 2] {
-        let (cols, rows) = s.with_value(|s| (f64::from(s.columns), f64::from(s.rows)));
+        let [cols, rows] = source_of.with_value(|f| f(mode.get()));
         let z = zoom.get();
         let p = pan.get();
         [(q[0] - cols / 2.0) * z + f64::from(view_w) / 2.0 + p[0], (q[1] - rows / 2.0) * z + f64::from(view_h) / 2.0 + p[1]]
@@ -391,7 +440,7 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
     let on_up = move |_ev: web_sys::MouseEvent| drag.set_value(None);
     let on_click = move |ev: web_sys::MouseEvent| {
         let t = tool.get_untracked();
-        if ev.button() != 0 || t == Tool::Pan {
+        if ev.button() != 0 || t == Tool::Pan || mode.get_untracked().is_some() {
             return;
         }
         let Some((x, y)) = local(&ev) else { return };
@@ -416,10 +465,11 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
     let presets = series.presets.clone();
     let set_tool = move |t: Tool| {
         pending.set(Vec::new());
-        tool.set(t);
+        // Measurements are taken on the acquired images.
+        tool.set(if mode.get_untracked().is_some() { Tool::Pan } else { t });
     };
     let reset = move || {
-        zoom.set(fit);
+        zoom.set(fit_of(mode.get_untracked()));
         pan.set([0.0, 0.0]);
         invert.set(false);
         s.with_value(|s| {
@@ -467,7 +517,20 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
 
     let info = series.clone();
     let spacing_x = series.pixel_spacing.map(|s| s[1]);
-    let markers = series.markers.clone();
+    let plane_mm = mpr.as_ref().map(|m| m.plane_pixel_mm);
+    let mm_per_source_px = move || if mode.get().is_some() { plane_mm } else { spacing_x };
+    let markers_of = {
+        let (stack, coronal, sagittal) = (series.markers.clone(), mpr.as_ref().and_then(|m| m.coronal_markers.clone()), mpr.as_ref().and_then(|m| m.sagittal_markers.clone()));
+        move |m: Option<MprPlane>| -> Option<OrientationMarkers> {
+            match m {
+                Some(MprPlane::Coronal) => coronal.clone(),
+                Some(MprPlane::Sagittal) => sagittal.clone(),
+                _ => stack.clone(),
+            }
+        }
+    };
+    let can_reformat = mpr.is_some();
+    let why_not = series.mpr_unavailable.clone().unwrap_or_default();
     let unit = series.unit.clone();
     view! {
         <section class="viewer" node_ref=section data-testid="viewer"
@@ -487,6 +550,24 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
                 <button aria-pressed=move || invert.get().to_string() on:click=move |_| invert.update(|v| *v = !*v)>"Invert"</button>
                 <button aria-pressed=move || cine.get().to_string() data-testid="cine" on:click=move |_| cine.update(|c| *c = !*c)>{move || if cine.get() { "Stop cine" } else { "Cine" }}</button>
                 <button on:click=move |_| reset()>"Reset"</button>
+                <span class="group" role="group" aria-label="Plane">
+                    <button aria-pressed=move || mode.get().is_none().to_string() data-testid="plane-stack" on:click=move |_| set_mode(None)>"Stack"</button>
+                    {[(MprPlane::Axial, "Axial"), (MprPlane::Coronal, "Coronal"), (MprPlane::Sagittal, "Sagittal")].into_iter().map(|(p, label)| view! {
+                        <button aria-pressed=move || (mode.get() == Some(p)).to_string() data-testid=format!("plane-{}", label.to_lowercase())
+                            disabled=!can_reformat title=why_not.clone() on:click=move |_| set_mode(Some(p))>{label}</button>
+                    }).collect_view()}
+                </span>
+                <select aria-label="Projection" data-testid="projection" disabled=move || mode.get().is_none() on:change=move |ev| projection.set(match event_target_value(&ev).as_str() {
+                    "mip" => MprProjection::Mip,
+                    "minip" => MprProjection::MinIp,
+                    _ => MprProjection::Slice,
+                })>
+                    <option value="slice">"Thin"</option>
+                    <option value="mip">"MIP"</option>
+                    <option value="minip">"MinIP"</option>
+                </select>
+                <label class="slab">"Slab mm "<input type="number" min="1" max="500" step="1" data-testid="slab" prop:value=move || slab.get().to_string()
+                    on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse::<f64>() { slab.set(v.clamp(1.0, 500.0)); } }/></label>
                 <select aria-label="Window preset" on:change=move |ev| {
                     let name = event_target_value(&ev);
                     if let Some(p) = s.with_value(|s| s.presets.iter().find(|p| p.name == name).cloned()) {
@@ -506,10 +587,11 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
                 <svg class="annotations" width=view_w height=view_h>
                     {move || {
                         let f = frame.get();
-                        annotations.get().into_iter().filter(|a| a.frame == f).map(|a| annotation_svg(a, to_screen)).collect_view()
+                        let stack = mode.get().is_none();
+                        annotations.get().into_iter().filter(|a| stack && a.frame == f).map(|a| annotation_svg(a, to_screen)).collect_view()
                     }}
                     {move || pending.get().into_iter().map(|p| { let q = to_screen(p); view! { <circle cx=q[0] cy=q[1] r="3" class="pending"/> } }).collect_view()}
-                    {move || scale_bar(spacing_x, zoom.get(), view_w, view_h)}
+                    {move || scale_bar(mm_per_source_px(), zoom.get(), view_w, view_h)}
                 </svg>
                 <div class="corner tl" data-testid="overlay-patient">
                     <div>{info.patient_name.clone()}</div>
@@ -519,8 +601,16 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
                 </div>
                 <div class="corner tr" data-testid="overlay-series">
                     <div>{format!("{} {}", info.modality.clone().unwrap_or_default(), info.series_description.clone().unwrap_or_default())}</div>
-                    <div data-testid="overlay-frame">{move || format!("Im {}/{}", frame.get() + 1, frames)}</div>
-                    <div>{move || s.with_value(|s| s.positions.get(frame.get() as usize).copied().flatten()).map(|p| format!("Loc {p:.1} mm")).unwrap_or_default()}</div>
+                    <div data-testid="overlay-frame">{move || match mode.get() {
+                        None => format!("Im {}/{}", frame.get() + 1, frames),
+                        Some(p) => {
+                            let i = plane_axis(p);
+                            let name = match p { MprPlane::Axial => "Axial", MprPlane::Coronal => "Coronal", MprPlane::Sagittal => "Sagittal" };
+                            let how = match projection.get() { MprProjection::Slice => String::new(), MprProjection::Mip => format!(" MIP {:.0} mm", slab.get()), MprProjection::MinIp => format!(" MinIP {:.0} mm", slab.get()) };
+                            format!("{name} {}/{}{how}", mpr_index.get()[i] as u32 + 1, counts[i])
+                        }
+                    }}</div>
+                    <div>{move || if mode.get().is_none() { s.with_value(|s| s.positions.get(frame.get() as usize).copied().flatten()).map(|p| format!("Loc {p:.1} mm")).unwrap_or_default() } else { String::new() }}</div>
                 </div>
                 <div class="corner bl" data-testid="overlay-window">
                     <div>{move || format!("W {:.0} L {:.0} {} {}", width.get(), center.get(), unit, preset_name.get())}</div>
@@ -530,11 +620,11 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
                     <div>{move || tool.get().label()}</div>
                     <div>{move || if cine.get() { "Cine 10 fps" } else { "" }}</div>
                 </div>
-                {markers.map(|m| view! {
+                {move || markers_of(mode.get()).map(|m| view! {
                     <div class="marker left" data-testid="marker-left">{m.left}</div>
                     <div class="marker right" data-testid="marker-right">{m.right}</div>
-                    <div class="marker top">{m.top}</div>
-                    <div class="marker bottom">{m.bottom}</div>
+                    <div class="marker top" data-testid="marker-top">{m.top}</div>
+                    <div class="marker bottom" data-testid="marker-bottom">{m.bottom}</div>
                 })}
             </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
@@ -542,6 +632,15 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
                 {move || annotations.get().into_iter().map(|a| view! { <li>{format!("Im {} · {}: {}", a.frame + 1, a.tool.label(), a.label)}</li> }).collect_view()}
             </ol>
         </section>
+    }
+}
+
+/// Which of `OpenedSeries::mpr.counts` a plane steps through.
+fn plane_axis(p: MprPlane) -> usize {
+    match p {
+        MprPlane::Axial => 0,
+        MprPlane::Coronal => 1,
+        MprPlane::Sagittal => 2,
     }
 }
 
@@ -566,8 +665,8 @@ fn annotation_svg(a: Annotation, to_screen: impl Fn([f64; 2]) -> [f64; 2]) -> im
 }
 
 /// A scale bar of a round length near 100 screen pixels, bottom centre.
-fn scale_bar(spacing_x: Option<f64>, zoom: f64, view_w: u32, view_h: u32) -> Option<impl IntoView> {
-    let mm_per_px = spacing_x? / zoom;
+fn scale_bar(mm_per_source_px: Option<f64>, zoom: f64, view_w: u32, view_h: u32) -> Option<impl IntoView> {
+    let mm_per_px = mm_per_source_px? / zoom;
     if !(mm_per_px.is_finite() && mm_per_px > 0.0) {
         return None;
     }

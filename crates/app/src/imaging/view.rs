@@ -270,6 +270,8 @@ impl OpenSeries {
         view.zoom = req.zoom.clamp(0.01, 64.0);
         view.pan = req.pan;
         if let Some(m) = req.mpr {
+            // Reformats interpolate between slices, as readers expect of MPR.
+            view.sampling = meridian_viewer::render::Sampling::Linear;
             return self.render_plane(gpu, m, &view);
         }
         if let Some(renderer) = &gpu.renderer {
