@@ -72,8 +72,9 @@ pub(crate) fn decode_frame(
     }
 }
 
-/// Native frames: dicom-pixeldata copies little-endian samples of 8, 16 or 32 bits in
-/// interleaved colour; the rest (1-bit frames, which may start mid-byte, big endian, planar
+/// Native frames: grey 16-bit little endian is converted here in one pass (dicom-pixeldata's
+/// route copies it twice); dicom-pixeldata copies other little-endian samples of 8, 16 or 32
+/// bits in interleaved colour; the rest (1-bit frames, which may start mid-byte, big endian, planar
 /// configuration 1, uncompressed YBR_FULL_422) is ours.
 fn decode_native(
     bytes: &[u8],
@@ -111,6 +112,11 @@ fn decode_native(
     }
     // Both bounds are within `bytes` (checked just above), so the casts and the slice hold.
     let slice = &bytes[start as usize..(start + frame_bytes) as usize];
+    // Grey 16-bit little endian (most CT and MR): one pass from the bytes, where going through
+    // dicom-pixeldata would copy the frame twice (4x slower on a 512 x 512 CT).
+    if let Some(f) = native::grey16_le(slice, px) {
+        return Ok((f, "meridian: native 16-bit grey"));
+    }
     let out = pixeldata::decode(pixeldata::Source::NativeLe(slice), px, syntax, index)?;
     let layout = Layout {
         planar: false,

@@ -175,6 +175,28 @@ pub(crate) fn to_pixel_data(
     Ok(frame(px, photometric, data))
 }
 
+/// Little-endian grey samples of 16 bits allocated, one pass from the bytes (the common CT and
+/// MR case): stored bits shifted down to bit 0, masked, and sign-extended when signed. `None`
+/// for anything else.
+pub(crate) fn grey16_le(bytes: &[u8], px: &ImagePixel) -> Option<Frame> {
+    if px.bits_allocated != 16 || px.samples_per_pixel != 1 || !(1..=16).contains(&px.bits_stored) {
+        return None;
+    }
+    let pixels = px.rows as usize * px.columns as usize;
+    let bytes = bytes.get(..pixels * 2)?;
+    let bits = px.bits_stored;
+    let shift = (px.high_bit + 1).saturating_sub(bits).min(15);
+    let mask: u16 = if bits >= 16 { u16::MAX } else { (1u16 << bits) - 1 };
+    let words = bytes.chunks_exact(2).map(|c| (u16::from_le_bytes([c[0], c[1]]) >> shift) & mask);
+    let data = if px.signed {
+        let up = 16 - bits;
+        PixelData::I16(words.map(|v| ((v << up) as i16) >> up).collect())
+    } else {
+        PixelData::U16(words.collect())
+    };
+    Some(frame(px, px.photometric.clone(), data))
+}
+
 fn read<T>(
     bytes: &[u8],
     bps: usize,
