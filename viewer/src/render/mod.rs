@@ -449,6 +449,27 @@ impl Renderer {
         })
     }
 
+    /// Draws a tiny frame and a tiny reslice once, so that the driver compiles both pipelines
+    /// now (lavapipe JIT-compiles shaders on first use: ~20 ms) and not on the reader's first image.
+    pub fn warm_up(&self) -> Result<(), RenderError> {
+        let frame = Frame {
+            rows: 2,
+            columns: 2,
+            samples_per_pixel: 1,
+            bits_allocated: 16,
+            bits_stored: 16,
+            signed: true,
+            photometric: Photometric::Monochrome2,
+            data: PixelData::I16(vec![0, 1, 2, 3]),
+        };
+        let view = View::new(2, 2, Display::window(1.0, 4.0));
+        self.render_to_rgba(&self.upload_frame(&frame, None)?, &view)?;
+        let volume = Volume { columns: 2, rows: 2, slices: 2, data: PixelData::I16(vec![0; 8]) };
+        let reslice = Reslice::slice(Plane::Coronal { row: 0.0 }, [1.0, 1.0, 1.0]);
+        self.render_volume_to_rgba(&self.upload_volume(&volume)?, &reslice, &view)?;
+        Ok(())
+    }
+
     /// The adapter in use.
     pub fn adapter(&self) -> &AdapterSummary {
         &self.adapter

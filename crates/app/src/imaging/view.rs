@@ -410,7 +410,13 @@ impl super::Imaging {
             return Ok(g.clone());
         }
         let renderer = match Renderer::new_headless() {
-            Ok(r) => Some(Mutex::new(r)),
+            Ok(r) => {
+                // Compile the pipelines now rather than on the reader's first image.
+                if let Err(e) = r.warm_up() {
+                    eprintln!("meridian: the viewer's renderer did not warm up ({e})");
+                }
+                Some(Mutex::new(r))
+            }
             Err(e) => {
                 eprintln!("meridian: no GPU adapter for the viewer ({e}); drawing on the CPU");
                 None
