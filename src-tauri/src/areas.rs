@@ -160,6 +160,10 @@ mod imaging {
         Ok(d.app()?.retrieve_study(&token, &patient_id, &study_uid, via).await?)
     }
     #[tauri::command]
+    pub(super) async fn import(d: D<'_>, token: String, patient_id: String, folder: String, outside: bool) -> R<ImageImport> {
+        Ok(d.app()?.import_images(&token, &patient_id, &folder, outside).await?)
+    }
+    #[tauri::command]
     pub(super) async fn series(d: D<'_>, token: String, patient_id: String, study_uid: String) -> R<Vec<SeriesRow>> {
         Ok(d.app()?.imaging_series(&token, &patient_id, &study_uid).await?)
     }
@@ -184,7 +188,7 @@ mod imaging {
 
 pub(crate) fn imaging() -> TauriPlugin<Wry> {
     use imaging::*;
-    Builder::new("imaging").invoke_handler(tauri::generate_handler![studies, retrieve, series, open, render, measure, close]).build()
+    Builder::new("imaging").invoke_handler(tauri::generate_handler![studies, retrieve, import, series, open, render, measure, close]).build()
 }
 
 pub(crate) fn session() -> TauriPlugin<Wry> {

@@ -242,6 +242,18 @@ pub async fn retrieve_study(token: &str, patient_id: &str, study_uid: &str, via:
     call("plugin:imaging|retrieve", &A { token, patient_id, study_uid, via }).await
 }
 
+pub async fn import_images(token: &str, patient_id: &str, folder: &str, outside: bool) -> Result<ImageImport, ApiError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct A<'a> {
+        token: &'a str,
+        patient_id: &'a str,
+        folder: &'a str,
+        outside: bool,
+    }
+    call("plugin:imaging|import", &A { token, patient_id, folder, outside }).await
+}
+
 pub async fn imaging_series(token: &str, patient_id: &str, study_uid: &str) -> Result<Vec<SeriesRow>, ApiError> {
     call("plugin:imaging|series", &TokenStudy { token, patient_id, study_uid }).await
 }

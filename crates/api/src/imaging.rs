@@ -58,6 +58,24 @@ pub struct RetrieveReport {
     pub evicted_studies: u32,
 }
 
+/// What importing a folder (a CD/DVD with a DICOMDIR, or any folder of DICOM files) brought in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageImport {
+    /// Studies now cached for the patient.
+    pub studies: u32,
+    pub instances: u32,
+    pub bytes: u64,
+    /// Images whose Patient ID is the patient's MRN.
+    pub matched_by_mrn: u32,
+    /// Outside images (another hospital's Patient ID) accepted because family name and birth
+    /// date both match, when asked to.
+    pub matched_by_demographics: u32,
+    /// Images of someone else (never cached).
+    pub refused_other_patient: u32,
+    /// Files that are not images the viewer opens (DICOMDIR, reports, other files).
+    pub not_images: u32,
+}
+
 /// One series of a cached study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesRow {

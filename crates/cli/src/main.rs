@@ -195,6 +195,18 @@ enum ImagingCommand {
         #[arg(long, conflicts_with_all = ["dicomweb", "dimse"])]
         off: bool,
     },
+    /// Imports the DICOM images under a folder (a CD/DVD with a DICOMDIR, or any folder) into
+    /// a patient's encrypted image cache.
+    Import {
+        /// Patient id, MRN or ABHA number.
+        #[arg(long)]
+        patient: String,
+        /// Also take images filed under another hospital's Patient ID when family name and
+        /// birth date both match.
+        #[arg(long)]
+        outside: bool,
+        folder: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -427,6 +439,21 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
                 .await?;
             app.close().await;
             println!("created {} with administrator {}", cli.db.display(), user.username);
+        }
+        Command::Imaging { command: ImagingCommand::Import { patient, outside, folder } } => {
+            let app = open(&cli).await?;
+            let token = login(&app, &cli).await?;
+            let id = match app.search_patients(&token, patient).await?.as_slice() {
+                [one] => one.id.clone(),
+                _ => patient.clone(),
+            };
+            let folder = folder.to_str().ok_or_else(|| AppError::Validation("the folder's path is not UTF-8".into()))?;
+            let r = app.import_images(&token, &id, folder, *outside).await?;
+            println!(
+                "imported {} images in {} studies ({} by MRN, {} by name and birth date); refused {} of another patient; skipped {} other files",
+                r.instances, r.studies, r.matched_by_mrn, r.matched_by_demographics, r.refused_other_patient, r.not_images
+            );
+            app.close().await;
         }
         Command::Imaging { command: ImagingCommand::Configure { dicomweb, dimse, aet, calling_aet, cache_mb, off } } => {
             if *off {

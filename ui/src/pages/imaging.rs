@@ -98,9 +98,47 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
             busy.set(None);
         });
     };
+    let folder = RwSignal::new(String::new());
+    let outside = RwSignal::new(false);
+    let import = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let token = state.token();
+        let pid = pid.get_value();
+        let (f, o) = (folder.get_untracked(), outside.get_untracked());
+        busy.set(Some("Importing…".into()));
+        leptos::task::spawn_local(async move {
+            match api::import_images(&token, &pid, &f, o).await {
+                Ok(r) => {
+                    let mut msg = format!("Imported {} images in {} studies", r.instances, r.studies);
+                    if r.matched_by_demographics > 0 {
+                        msg.push_str(&format!(" ({} outside images matched by name and birth date)", r.matched_by_demographics));
+                    }
+                    if r.refused_other_patient > 0 {
+                        msg.push_str(&format!("; {} images of another patient refused", r.refused_other_patient));
+                    }
+                    if r.not_images > 0 {
+                        msg.push_str(&format!("; {} other files skipped", r.not_images));
+                    }
+                    state.info(msg);
+                    reload.update(|n| *n += 1);
+                }
+                Err(e) => state.error(&e),
+            }
+            busy.set(None);
+        });
+    };
     view! {
         <div class="imaging" data-testid="imaging">
             {move || busy.get().map(|b| view! { <p class="muted" role="status">{b}</p> })}
+            <details class="import">
+                <summary>"Import from a folder or CD (DICOMDIR)"</summary>
+                <form on:submit=import class="row">
+                    <label for="import-folder">"Folder"</label>
+                    <input id="import-folder" placeholder="/media/cdrom" prop:value=move || folder.get() on:input=move |ev| folder.set(event_target_value(&ev))/>
+                    <label><input type="checkbox" prop:checked=move || outside.get() on:change=move |ev| outside.set(event_target_checked(&ev))/>" Outside images: match by family name and birth date"</label>
+                    <button type="submit">"Import"</button>
+                </form>
+            </details>
             {move || match studies.get() {
                 None => view! { <p class="muted">"Asking the PACS…"</p> }.into_any(),
                 Some(Err(e)) => { state.error(&e); view! { <p class="error" role="alert">{e.message}</p> }.into_any() }

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use meridian_api::{ImagingStudy, RetrieveReport, RetrieveVia, SeriesRow, StudyList};
+use meridian_api::{ImageImport, ImagingStudy, RetrieveReport, RetrieveVia, SeriesRow, StudyList};
 use meridian_domain::access::Action;
 use meridian_domain::identifier::MRN_SYSTEM;
 use meridian_pacs::{DicomWebClient, DimsePeer, StudyQuery, StudySummary, WebOptions};
@@ -210,6 +210,80 @@ impl App {
         .await
     }
 
+    /// Imports every DICOM image under `folder` (a CD/DVD with a DICOMDIR, or any folder) into
+    /// the patient's cache. Images filed under the patient's MRN are taken; with `outside`,
+    /// images from another hospital (another Patient ID) are taken when the family name and the
+    /// birth date both match this patient's; everything else is refused and counted.
+    pub async fn import_images(&self, token: &str, patient_id: &str, folder: &str, outside: bool) -> Result<ImageImport> {
+        let max = self.imaging.config().map_or(4096, |c| c.cache_max_mb.max(64)) * 1024 * 1024;
+        let who = self
+            .audited(token, Action::ViewImages, Target::patient(patient_id), async |tx: &mut Tx, ctx: &mut Ctx| {
+                ctx.detail = Some(if outside { "import images from a folder (outside ids)" } else { "import images from a folder" }.into());
+                let p = crate::patients::read_patient(tx, patient_id).await?;
+                let mrn = patient_mrn(tx, patient_id).await.ok();
+                let family = p.name.first().and_then(|n| n.family.clone()).unwrap_or_default();
+                let birth = p.birth_date.as_ref().and_then(|d| match d.ymd() {
+                    (y, Some(m), Some(d)) => Some(format!("{y:04}{m:02}{d:02}")),
+                    _ => None,
+                });
+                Ok(Identity { mrn, family, birth })
+            })
+            .await?;
+        let folder = std::path::PathBuf::from(folder);
+        let found = tokio::task::spawn_blocking(move || read_folder(&folder, &who, outside, max))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let mut tx = self.store.write(self.clock.now()).await?;
+        let mut studies: Vec<&str> = Vec::new();
+        for (study_uid, received) in &found.studies {
+            let first = received.first();
+            let modalities: Vec<String> = received.iter().filter_map(|r| r.modality.clone()).fold(Vec::new(), |mut v, m| {
+                if !v.contains(&m) {
+                    v.push(m);
+                }
+                v
+            });
+            tx.put_dicom_study(
+                study_uid,
+                patient_id,
+                first.and_then(|i| i.study_date.as_deref()).and_then(da_to_iso).as_deref(),
+                first.and_then(|i| i.study_description.as_deref()),
+                first.and_then(|i| i.accession.as_deref()),
+                &modalities,
+            )
+            .await?;
+            for i in received {
+                tx.put_dicom_instance(
+                    study_uid,
+                    &CachedInstance {
+                        sop_uid: &i.sop_uid,
+                        series_uid: &i.series_uid,
+                        series_number: i.series_number,
+                        series_description: i.series_description.as_deref(),
+                        modality: i.modality.as_deref(),
+                        instance_number: i.instance_number,
+                        body: &i.body,
+                    },
+                )
+                .await?;
+            }
+            studies.push(study_uid);
+        }
+        if let Some(last) = studies.last() {
+            tx.evict_dicom((max) as i64, Some(last)).await?;
+        }
+        tx.commit().await?;
+        Ok(ImageImport {
+            studies: studies.len() as u32,
+            instances: found.studies.values().map(|v| v.len() as u32).sum(),
+            bytes: found.bytes,
+            matched_by_mrn: found.by_mrn,
+            matched_by_demographics: found.by_demographics,
+            refused_other_patient: found.refused,
+            not_images: found.not_images,
+        })
+    }
+
     /// The size of the imaging cache in bytes (reports, tests; no patient data).
     pub async fn imaging_cache_bytes(&self) -> Result<i64> {
         let mut tx = self.store.write(self.clock.now()).await?;
@@ -278,6 +352,106 @@ async fn fetch_study(config: &ImagingConfig, study_uid: &str, via: RetrieveVia, 
             Ok(outcome.instances.into_iter().map(|i| i.file).collect())
         }
     }
+}
+
+/// Who the images must belong to.
+struct Identity {
+    mrn: Option<String>,
+    family: String,
+    /// `YYYYMMDD`.
+    birth: Option<String>,
+}
+
+/// What a folder held, by study.
+#[derive(Default)]
+struct Found {
+    studies: std::collections::BTreeMap<String, Vec<Received>>,
+    bytes: u64,
+    by_mrn: u32,
+    by_demographics: u32,
+    refused: u32,
+    not_images: u32,
+}
+
+/// Most files looked at in one import, and how deep folders are followed.
+const MAX_FILES: usize = 100_000;
+const MAX_DEPTH: usize = 8;
+
+/// Reads every file under `root` (not following links), keeping this patient's images.
+fn read_folder(root: &std::path::Path, who: &Identity, outside: bool, max_bytes: u64) -> Result<Found> {
+    if !root.is_dir() {
+        return Err(AppError::Validation("that folder does not exist or cannot be read".into()));
+    }
+    let mut found = Found::default();
+    let mut stack = vec![(root.to_path_buf(), 0usize)];
+    let mut seen = 0usize;
+    while let Some((dir, depth)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let Ok(kind) = entry.file_type() else { continue };
+            let path = entry.path();
+            if kind.is_dir() && depth < MAX_DEPTH {
+                stack.push((path, depth + 1));
+                continue;
+            }
+            if !kind.is_file() {
+                continue;
+            }
+            seen += 1;
+            if seen > MAX_FILES {
+                return Err(AppError::Validation(format!("the folder holds more than {MAX_FILES} files; import a smaller folder")));
+            }
+            let size = entry.metadata().map_or(0, |m| m.len());
+            if found.bytes.saturating_add(size) > max_bytes {
+                return Err(AppError::Validation(format!("the folder's images exceed the imaging cache ({} MiB)", max_bytes / (1024 * 1024))));
+            }
+            let Ok(body) = std::fs::read(&path) else {
+                found.not_images += 1;
+                continue;
+            };
+            let Ok(instance) = meridian_viewer::open(&body) else {
+                found.not_images += 1;
+                continue;
+            };
+            let text = |g: u16, e: u16| instance.text(g, e);
+            let (Some(sop_uid), Some(series_uid), Some(study_uid)) = (instance.sop_instance_uid(), instance.series_instance_uid(), text(0x0020, 0x000D)) else {
+                found.not_images += 1;
+                continue;
+            };
+            let by_mrn = who.mrn.is_some() && text(PATIENT_ID.0, PATIENT_ID.1) == who.mrn;
+            let by_demographics = outside && !by_mrn && {
+                let family = text(0x0010, 0x0010).map(|n| n.split('^').next().unwrap_or_default().trim().to_lowercase());
+                let birth = text(0x0010, 0x0030);
+                !who.family.is_empty() && family.as_deref() == Some(who.family.trim().to_lowercase().as_str()) && birth.is_some() && birth == who.birth
+            };
+            if !by_mrn && !by_demographics {
+                found.refused += 1;
+                continue;
+            }
+            if by_mrn {
+                found.by_mrn += 1;
+            } else {
+                found.by_demographics += 1;
+            }
+            found.bytes += body.len() as u64;
+            let modality = instance.modality();
+            found.studies.entry(study_uid).or_default().push(Received {
+                sop_uid,
+                series_uid,
+                series_number: text(0x0020, 0x0011).and_then(|s| s.parse().ok()),
+                series_description: text(0x0008, 0x103E),
+                modality,
+                instance_number: instance.instance_number(),
+                study_date: text(0x0008, 0x0020),
+                study_description: text(0x0008, 0x1030),
+                accession: text(0x0008, 0x0050),
+                body,
+            });
+        }
+    }
+    Ok(found)
 }
 
 /// One received instance, read for the cache.

@@ -194,3 +194,46 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
     assert_eq!(e.code, ErrorCode::PeerUnavailable);
     assert!(!e.message.contains(&mrn) && !e.message.contains(&a.study_uid()), "{}", e.message);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_folder_import_takes_this_patients_images_and_outside_ones_only_by_name_and_birth_date() {
+    let w = world().await;
+    let pid = w.patient("Okoye", "Ada", "1970-03-04").await;
+    let doc = w.staff("dr.cd", "physician").await;
+    w.app.assign_care(&w.admin, "dr.cd", &pid, "attending").await.expect("care");
+    let mrn = w.app.chart_summary(&doc, &pid).await.expect("chart").banner.patient.mrn.expect("mrn");
+
+    // A CD as hospitals burn them: a DICOMDIR, folders of images, and a stray text file.
+    let cd = tempfile::tempdir().expect("temp");
+    std::fs::write(cd.path().join("DICOMDIR"), b"not an image").expect("dicomdir");
+    std::fs::write(cd.path().join("README.TXT"), b"Viewer on this disc").expect("readme");
+    let ours = spec(&mrn, 5, 4);
+    let outside = CtSeriesSpec { patient_id: "EXT-123".into(), ..spec(&mrn, 6, 3) };
+    let stranger = CtSeriesSpec { patient_id: "EXT-999".into(), patient_name: "DOE^John".into(), ..spec(&mrn, 7, 2) };
+    for (dir, s) in [("DICOM/A", &ours), ("DICOM/B", &outside), ("DICOM/C", &stranger)] {
+        let d = cd.path().join(dir);
+        std::fs::create_dir_all(&d).expect("dir");
+        for (i, f) in s.files().enumerate() {
+            std::fs::write(d.join(format!("IM{i:05}")), f).expect("file");
+        }
+    }
+    let folder = cd.path().to_str().expect("utf-8 path");
+
+    let got = w.app.import_images(&doc, &pid, folder, false).await.expect("import");
+    assert_eq!((got.studies, got.instances, got.matched_by_mrn, got.matched_by_demographics), (1, 4, 4, 0));
+    assert_eq!((got.refused_other_patient, got.not_images), (5, 2));
+    let got = w.app.import_images(&doc, &pid, folder, true).await.expect("import outside");
+    assert_eq!((got.studies, got.instances, got.matched_by_demographics, got.refused_other_patient), (2, 7, 3, 2));
+    let list = w.app.imaging_studies(&doc, &pid).await.expect("list");
+    let mut cached: Vec<(String, u32)> = list.studies.iter().map(|s| (s.study_uid.clone(), s.cached_instances)).collect();
+    cached.sort();
+    let mut want = vec![(ours.study_uid(), 4), (outside.study_uid(), 3)];
+    want.sort();
+    assert_eq!(cached, want, "the stranger's study is not there");
+    let series = w.app.imaging_series(&doc, &pid, &outside.study_uid()).await.expect("series");
+    let opened = w.app.open_series(&doc, &pid, &outside.study_uid(), &series[0].series_uid).await.expect("open");
+    assert_eq!((opened.frames, opened.mrn.as_str()), (3, "EXT-123"), "the corner shows the outside id");
+
+    let e = w.app.import_images(&doc, &pid, "/no/such/folder", false).await.expect_err("missing");
+    assert_eq!(meridian_api::ApiError::from(e).code, ErrorCode::Validation);
+}
