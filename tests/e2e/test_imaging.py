@@ -223,3 +223,27 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     click(app, "[data-testid=retrieve-dimse]")
     wait_text(app, "[data-testid=notice]", "Retrieved 40 images over DIMSE", timeout=60)
     shot(app, "24-imaging-retrieved-over-dimse")
+
+    # Last year's CT retrieved too: opening this year's hangs the prior beside it, and their
+    # stacks scroll together.
+    rows = app.find_elements(By.CSS_SELECTOR, "[data-testid=studies] tbody tr")
+    assert len(rows) == 2 and "2025-11-15" in rows[1].text, [r.text for r in rows]
+    prior_retrieve = rows[1].find_element(By.CSS_SELECTOR, "[data-testid=retrieve-dicomweb]")
+    app.execute_script("arguments[0].scrollIntoView({block: 'center'})", prior_retrieve)
+    prior_retrieve.click()
+    wait_text(app, "[data-testid=notice]", "Retrieved 40 images over DICOMweb", timeout=60)
+    WebDriverWait(app, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=open-study]")) == 2)
+    click(app, "[data-testid=open-study]")
+    wait(app, "[data-testid=hanging]")
+    WebDriverWait(app, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=viewer]")) == 2)
+    viewers = app.find_elements(By.CSS_SELECTOR, "[data-testid=viewer]")
+    assert [v.get_attribute("data-label") for v in viewers] == ["Current", "Prior"]
+    assert "2025-11-15" in viewers[1].find_element(By.CSS_SELECTOR, "[data-testid=overlay-patient]").text
+    WebDriverWait(app, 20).until(lambda d: all(int(v.get_attribute("data-drawn") or 0) > 0 for v in d.find_elements(By.CSS_SELECTOR, "[data-testid=viewer]")))
+    frames = lambda: [v.find_element(By.CSS_SELECTOR, "[data-testid=overlay-frame]").text for v in app.find_elements(By.CSS_SELECTOR, "[data-testid=viewer]")]
+    assert frames() == ["Im 21/40", "Im 21/40"], frames()
+    for _ in range(2):
+        mouse(app, "wheel", 100, 100, deltaY=100)
+    WebDriverWait(app, 10).until(lambda d: frames() == ["Im 23/40", "Im 23/40"])
+    time.sleep(0.5)
+    shot(app, "25-hanging-current-and-prior")

@@ -137,6 +137,8 @@ pub struct OpenedSeries {
     pub mpr: Option<MprGeometry>,
     /// Why it cannot, when it cannot.
     pub mpr_unavailable: Option<String>,
+    /// Some frames differ in size from the first: measuring is off (positions would be wrong).
+    pub sizes_vary: bool,
 }
 
 /// One frame to draw: window, zoom and pan; the answer is `width * height * 4` bytes of RGBA.
@@ -201,6 +203,9 @@ pub struct MprGeometry {
     pub plane_pixel_mm: f64,
     /// Voxel spacing: columns, rows, slices (mm).
     pub spacing: [f64; 3],
+    /// What to call the three planes (through the stack, columns across, rows across): for an
+    /// axial acquisition `Axial`, `Coronal`, `Sagittal`.
+    pub names: [String; 3],
     /// Edge letters of the coronal and sagittal planes.
     pub coronal_markers: Option<OrientationMarkers>,
     pub sagittal_markers: Option<OrientationMarkers>,

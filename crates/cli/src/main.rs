@@ -393,11 +393,15 @@ async fn demo_studies(config: &DemoConfig, url: &str, count: usize) -> Result<Ve
             _ => "O",
         };
         let spec = meridian_demo::dicom::CtSeriesSpec { seed: config.seed ^ index as u64, ..meridian_demo::dicom::CtSeriesSpec::demo(&mrn, &pn, &birth, sex) };
-        let files: Vec<Vec<u8>> = spec.files().collect();
-        let refs: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
-        let outcome = pacs.store(&refs).await.map_err(|e| AppError::PeerUnavailable(e.to_string()))?;
-        if outcome.stored.len() != files.len() {
-            return Err(AppError::PeerUnavailable(format!("the PACS stored {} of {} images", outcome.stored.len(), files.len())));
+        // The first patient also has last year's CT, to read against.
+        let studies = if index == 0 { vec![spec.clone(), spec.prior()] } else { vec![spec] };
+        for study in studies {
+            let files: Vec<Vec<u8>> = study.files().collect();
+            let refs: Vec<&[u8]> = files.iter().map(Vec::as_slice).collect();
+            let outcome = pacs.store(&refs).await.map_err(|e| AppError::PeerUnavailable(e.to_string()))?;
+            if outcome.stored.len() != files.len() {
+                return Err(AppError::PeerUnavailable(format!("the PACS stored {} of {} images", outcome.stored.len(), files.len())));
+            }
         }
         mrns.push(mrn);
     }
@@ -492,7 +496,7 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             if let Some(url) = pacs {
                 let mrns = demo_studies(&config, url, *imaging_patients).await?;
                 meridian_app::WorkspaceConfig::set_imaging(&cli.db, Some(imaging_config(Some(url.clone()), pacs_dimse.clone(), pacs_aet.clone(), "MERIDIAN".into(), 4096)))?;
-                println!("imaging: a CT study of each of {} on the PACS at {url}", mrns.join(", "));
+                println!("imaging: a CT study of each of {} on the PACS at {url} (the first also has last year's CT)", mrns.join(", "));
             }
             println!(
                 "demo hospital in {} ({} patients, {} resources, {:.1} s)",

@@ -35,6 +35,8 @@ pub struct CtSeriesSpec {
     pub pixel_spacing: f64,
     /// Distance between slice centres, mm (also the slice thickness).
     pub slice_spacing: f64,
+    /// Radius of the lung nodule, mm (a prior study shows it smaller).
+    pub lesion_radius_mm: f64,
 }
 
 impl CtSeriesSpec {
@@ -55,6 +57,18 @@ impl CtSeriesSpec {
             columns: 256,
             pixel_spacing: 1.5,
             slice_spacing: 5.0,
+            lesion_radius_mm: 10.0,
+        }
+    }
+
+    /// The same patient's CT a year earlier: another study, the nodule 7 mm across instead of 10.
+    pub fn prior(&self) -> Self {
+        CtSeriesSpec {
+            study_date: format!("{}", self.study_date.get(..4).and_then(|y| y.parse::<u32>().ok()).map_or(2025, |y| y - 1)) + self.study_date.get(4..).unwrap_or("1115"),
+            accession: format!("{}P", self.accession),
+            seed: self.seed ^ 0x5052_494F_5200,
+            lesion_radius_mm: 7.0,
+            ..self.clone()
         }
     }
 
@@ -86,7 +100,7 @@ impl CtSeriesSpec {
     /// Where the lesion is: centre (x, y, z) in patient mm and radius in mm.
     pub fn lesion(&self) -> ([f64; 3], f64) {
         let z_mid = -(f64::from(self.slices.saturating_sub(1)) * self.slice_spacing) / 2.0;
-        ([-60.0, 20.0, z_mid], 10.0)
+        ([-60.0, 20.0, z_mid], self.lesion_radius_mm)
     }
 
     /// Slice `index` as a PS3.10 file.
@@ -265,6 +279,16 @@ mod tests {
         assert_eq!(spec.slice(3), spec.slice(3));
         let other = CtSeriesSpec::demo("900002", "DOE^John", "19700101", "M");
         assert_ne!(other.study_uid(), spec.study_uid());
+    }
+
+    #[test]
+    fn a_prior_is_another_study_a_year_earlier() {
+        let spec = CtSeriesSpec::demo("900001", "DOE^Jane", "19700101", "F");
+        let prior = spec.prior();
+        assert_eq!(prior.study_date, "20251115");
+        assert_ne!(prior.study_uid(), spec.study_uid());
+        assert_eq!(prior.patient_id, spec.patient_id);
+        assert!(prior.lesion().1 < spec.lesion().1);
     }
 
     #[test]

@@ -41,7 +41,9 @@ pub struct CachedInstance<'a> {
 }
 
 impl Tx {
-    /// Creates or refreshes a study's row (its summary from the archive); marks it opened now.
+    /// Creates or refreshes a study's row (its summary from the archive) and marks it opened
+    /// now. A study already cached for another patient is never moved: `false` then, and
+    /// nothing changes.
     pub async fn put_dicom_study(
         &mut self,
         study_uid: &str,
@@ -50,17 +52,18 @@ impl Tx {
         description: Option<&str>,
         accession: Option<&str>,
         modalities: &[String],
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let now = self.now.to_rfc3339();
-        sqlx::query(
+        let done = sqlx::query(
             "INSERT INTO dicom_study (study_uid, patient_id, study_date, description, accession, modalities, retrieved_at, accessed_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (study_uid) DO UPDATE SET patient_id = excluded.patient_id,
+             ON CONFLICT (study_uid) DO UPDATE SET
                  study_date = coalesce(excluded.study_date, study_date),
                  description = coalesce(excluded.description, description),
                  accession = coalesce(excluded.accession, accession),
                  modalities = CASE WHEN excluded.modalities = '' THEN modalities ELSE excluded.modalities END,
-                 retrieved_at = excluded.retrieved_at, accessed_at = excluded.accessed_at",
+                 retrieved_at = excluded.retrieved_at, accessed_at = excluded.accessed_at
+             WHERE dicom_study.patient_id = excluded.patient_id",
         )
         .bind(study_uid)
         .bind(patient_id)
@@ -72,15 +75,20 @@ impl Tx {
         .bind(&now)
         .execute(&mut *self.tx)
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     /// Adds (or replaces) an instance of a study whose row exists, keeping the study's byte
-    /// count true.
-    pub async fn put_dicom_instance(&mut self, study_uid: &str, i: &CachedInstance<'_>) -> Result<()> {
-        sqlx::query(
-            "INSERT OR REPLACE INTO dicom_instance (sop_uid, study_uid, series_uid, series_number, series_description, modality, instance_number, size, body)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    /// count true. An instance already cached under another study is left where it is:
+    /// `false` then.
+    pub async fn put_dicom_instance(&mut self, study_uid: &str, i: &CachedInstance<'_>) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO dicom_instance (sop_uid, study_uid, series_uid, series_number, series_description, modality, instance_number, size, body)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (sop_uid) DO UPDATE SET series_uid = excluded.series_uid, series_number = excluded.series_number,
+                 series_description = excluded.series_description, modality = excluded.modality,
+                 instance_number = excluded.instance_number, size = excluded.size, body = excluded.body
+             WHERE dicom_instance.study_uid = excluded.study_uid",
         )
         .bind(i.sop_uid)
         .bind(study_uid)
@@ -93,11 +101,14 @@ impl Tx {
         .bind(i.body)
         .execute(&mut *self.tx)
         .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
         sqlx::query("UPDATE dicom_study SET bytes = (SELECT coalesce(sum(size), 0) FROM dicom_instance WHERE study_uid = ?1) WHERE study_uid = ?1")
             .bind(study_uid)
             .execute(&mut *self.tx)
             .await?;
-        Ok(())
+        Ok(true)
     }
 
     /// A patient's cached studies, newest first.
@@ -165,21 +176,18 @@ impl Tx {
         Ok(sqlx::query_scalar("SELECT coalesce(sum(bytes), 0) FROM dicom_study").fetch_one(&mut *self.tx).await?)
     }
 
-    /// Evicts the least recently opened studies (never `keep`) until the cache holds at most
-    /// `max_bytes`; returns how many studies went.
-    pub async fn evict_dicom(&mut self, max_bytes: i64, keep: Option<&str>) -> Result<u32> {
+    /// Evicts the least recently opened studies (never those in `keep`) until the cache holds
+    /// at most `max_bytes`; returns how many studies went.
+    pub async fn evict_dicom(&mut self, max_bytes: i64, keep: &[&str]) -> Result<u32> {
         let mut evicted = 0;
         loop {
             if self.dicom_cache_bytes().await? <= max_bytes {
                 return Ok(evicted);
             }
-            let victim: Option<String> = sqlx::query_scalar(
-                "SELECT study_uid FROM dicom_study WHERE study_uid IS NOT ? ORDER BY accessed_at, retrieved_at LIMIT 1",
-            )
-            .bind(keep)
-            .fetch_optional(&mut *self.tx)
-            .await?;
-            let Some(victim) = victim else { return Ok(evicted) };
+            let candidates: Vec<String> = sqlx::query_scalar("SELECT study_uid FROM dicom_study ORDER BY accessed_at, retrieved_at")
+                .fetch_all(&mut *self.tx)
+                .await?;
+            let Some(victim) = candidates.into_iter().find(|c| !keep.contains(&c.as_str())) else { return Ok(evicted) };
             self.delete_dicom_study(&victim).await?;
             evicted += 1;
         }

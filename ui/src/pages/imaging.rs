@@ -19,11 +19,12 @@ use crate::state::ui;
 
 /// The viewport: the window's width, and its height below the sticky header, banner and the
 /// viewer's toolbar (the viewer scrolls to just under the banner when it opens).
-fn viewport() -> (u32, u32) {
+fn viewport(columns: u32) -> (u32, u32) {
     let w = web_sys::window();
     let dim = |v: Option<Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue>>| v.and_then(Result::ok).and_then(|v| v.as_f64()).unwrap_or(800.0);
-    let width = dim(w.as_ref().map(web_sys::Window::inner_width)) - 40.0;
-    let height = dim(w.as_ref().map(web_sys::Window::inner_height)) - 190.0;
+    let width = (dim(w.as_ref().map(web_sys::Window::inner_width)) - 40.0) / f64::from(columns.max(1)) - if columns > 1 { 8.0 } else { 0.0 };
+    // Side by side, each toolbar wraps onto a second and third row.
+    let height = dim(w.as_ref().map(web_sys::Window::inner_height)) - if columns > 1 { 270.0 } else { 190.0 };
     (width.clamp(320.0, 2048.0) as u32, height.clamp(320.0, 2048.0) as u32)
 }
 
@@ -34,6 +35,11 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
     let busy = RwSignal::new(None::<String>);
     let opened = RwSignal::new(None::<OpenedSeries>);
     let series = RwSignal::new(None::<(String, Vec<SeriesRow>)>);
+    // Hanging protocol: a CT or MR opens beside the same patient's latest earlier study of that
+    // modality, when it is here; their stacks scroll together.
+    let prior = RwSignal::new(None::<OpenedSeries>);
+    let link = RwSignal::new(None::<(u8, f64)>);
+    let relink = RwSignal::new(0u32);
     let pid = StoredValue::new(patient_id);
     let studies = LocalResource::new(move || {
         reload.get();
@@ -41,13 +47,28 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
         let pid = pid.get_value();
         async move { api::imaging_studies(&token, &pid).await }
     });
-    let open_one = move |study_uid: String, series_uid: String| {
+    let open_one = move |study_uid: String, series_uid: String, prior_study: Option<String>| {
         let token = state.token();
         let pid = pid.get_value();
         busy.set(Some("Opening series…".into()));
         leptos::task::spawn_local(async move {
-            if let Some(old) = opened.get_untracked() {
+            for old in [opened.get_untracked(), prior.get_untracked()].into_iter().flatten() {
                 let _ = api::close_series(&token, &old.handle).await;
+            }
+            opened.set(None);
+            prior.set(None);
+            link.set(None);
+            // The prior's first series of the same modality, opened first so that the layout
+            // is known when the current one appears.
+            if let Some(p) = prior_study {
+                if let Ok(rows) = api::imaging_series(&token, &pid, &p).await
+                    && let Some(first) = rows.first()
+                {
+                    match api::open_series(&token, &pid, &p, &first.series_uid).await {
+                        Ok(s) => prior.set(Some(s)),
+                        Err(e) => state.error(&e),
+                    }
+                }
             }
             match api::open_series(&token, &pid, &study_uid, &series_uid).await {
                 Ok(s) => opened.set(Some(s)),
@@ -56,16 +77,27 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
             busy.set(None);
         });
     };
+    let prior_of = move |study_uid: &str| -> Option<String> {
+        let list = studies.get_untracked()?.ok()?;
+        let this = list.studies.iter().find(|s| s.study_uid == study_uid)?;
+        let modality = this.modalities.iter().find(|m| matches!(m.as_str(), "CT" | "MR"))?;
+        list.studies
+            .iter()
+            .filter(|s| s.study_uid != study_uid && s.cached_instances > 0 && s.modalities.contains(modality) && s.date < this.date)
+            .max_by(|a, b| a.date.cmp(&b.date))
+            .map(|s| s.study_uid.clone())
+    };
     let open_study = move |study_uid: String| {
         let token = state.token();
         let pid = pid.get_value();
+        let prior_study = prior_of(&study_uid);
         leptos::task::spawn_local(async move {
             match api::imaging_series(&token, &pid, &study_uid).await {
                 Ok(rows) => {
                     let first = rows.first().map(|r| r.series_uid.clone());
                     series.set(Some((study_uid.clone(), rows)));
                     if let Some(s) = first {
-                        open_one(study_uid, s);
+                        open_one(study_uid, s, prior_study);
                     }
                 }
                 Err(e) => state.error(&e),
@@ -172,12 +204,25 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
                         {rows.into_iter().map(|r| {
                             let uid = r.series_uid.clone();
                             let label = format!("{} {} · {} im", r.modality.clone().unwrap_or_default(), r.description.clone().unwrap_or_else(|| format!("Series {}", r.number.unwrap_or(0))), r.instances);
-                            view! { <button on:click=move |_| open_one(study.get_value(), uid.clone())>{label}</button> }
+                            view! { <button on:click=move |_| open_one(study.get_value(), uid.clone(), None)>{label}</button> }
                         }).collect_view()}
                     </div>
                 }
             })}
-            {move || opened.get().map(|s| view! { <Viewer series=s/> })}
+            {move || prior.with(Option::is_some).then(|| view! {
+                <div class="hanging-bar" data-testid="hanging">
+                    <span>"Current (left) and prior (right); scrolling is linked."</span>
+                    <button data-testid="relink" on:click=move |_| relink.update(|n| *n += 1)>"Re-link at these images"</button>
+                    <button on:click=move |_| { link.set(None); prior.set(None); }>"Hide prior"</button>
+                </div>
+            })}
+            <div class="hanging">
+                {move || opened.get().map(|s| {
+                    let two = prior.get_untracked().is_some();
+                    view! { <Viewer series=s columns=if two { 2 } else { 1 } sync=(link, relink, 0) label=if two { "Current" } else { "" }/> }
+                })}
+                {move || prior.get().map(|s| view! { <Viewer series=s columns=2 sync=(link, relink, 1) label="Prior"/> })}
+            </div>
         </div>
     }
 }
@@ -262,11 +307,15 @@ fn describe(m: &Measurement) -> String {
     s
 }
 
+/// A viewer. `columns`: how many share the window's width; `sync`: the linked-scrolling bus
+/// (who moved and to which position relative to their anchor, in mm), the re-link counter, and
+/// this viewer's id.
 #[component]
-fn Viewer(series: OpenedSeries) -> impl IntoView {
+fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSignal<Option<(u8, f64)>>, RwSignal<u32>, u8), #[prop(default = "")] label: &'static str) -> impl IntoView {
     let state = ui();
     let s = StoredValue::new(series.clone());
-    let (view_w, view_h) = viewport();
+    let sizes_vary = series.sizes_vary;
+    let (view_w, view_h) = viewport(columns);
     // Stack mode shows the frames; a plane shows a reformat of the volume.
     let mode = RwSignal::new(None::<MprPlane>);
     let mpr = series.mpr.clone();
@@ -286,9 +335,10 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
         }
     };
     let source_of = StoredValue::new(source_of);
+    // Within the core's zoom range (0.01 to 64), so that overlays sit where it draws.
     let fit_of = move |m: Option<MprPlane>| {
         let [w, h] = source_of.with_value(|f| f(m));
-        (f64::from(view_w) / w.max(1.0)).min(f64::from(view_h) / h.max(1.0))
+        (f64::from(view_w) / w.max(1.0)).min(f64::from(view_h) / h.max(1.0)).clamp(0.05, 32.0)
     };
     let fit = fit_of(None);
     let frame = RwSignal::new(series.frames / 2);
@@ -381,6 +431,40 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
             el.scroll_into_view();
         }
     });
+    // Linked scrolling: a reader's move is published as mm from this viewer's anchor (its
+    // middle image at first, or the image shown when re-linked); the other viewer shows its
+    // image nearest to its own anchor plus that distance.
+    let (bus, relink, me) = sync;
+    let position = move |f: u32| s.with_value(|s| s.positions.get(f as usize).copied().flatten());
+    let anchor = StoredValue::new(position(series.frames / 2));
+    let publish = move || {
+        if let (Some(p), Some(a)) = (position(frame.get_untracked()), anchor.get_value()) {
+            bus.set(Some((me, p - a)));
+        }
+    };
+    Effect::new(move |_| {
+        let Some((from, offset)) = bus.get() else { return };
+        let Some(a) = anchor.get_value() else { return };
+        if from == me {
+            return;
+        }
+        let target = a + offset;
+        let nearest = s.with_value(|s| {
+            s.positions.iter().enumerate().filter_map(|(i, p)| p.map(|p| (i, (p - target).abs()))).min_by(|x, y| x.1.total_cmp(&y.1)).map(|(i, _)| i as u32)
+        });
+        if let Some(n) = nearest
+            && n != frame.get_untracked()
+        {
+            frame.set(n);
+        }
+    });
+    Effect::new(move |prev: Option<u32>| {
+        let n = relink.get();
+        if prev.is_some() {
+            anchor.set_value(position(frame.get_untracked()));
+        }
+        n
+    });
     let frames = series.frames;
     let counts = mpr.as_ref().map_or([0; 3], |m| m.counts);
     let step = move |d: i64| match mode.get_untracked() {
@@ -392,6 +476,7 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
         None => {
             let n = i64::from(frames);
             frame.update(|f| *f = (i64::from(*f) + d).clamp(0, n - 1) as u32);
+            publish();
         }
     };
     let set_mode = move |m: Option<MprPlane>| {
@@ -404,7 +489,7 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
     // Cine at 10 frames a second, wrapping.
     let _cine = leptos::prelude::set_interval_with_handle(
         move || {
-            if cine.get_untracked() {
+            if cine.get_untracked() && mode.get_untracked().is_none() {
                 frame.update(|f| *f = (*f + 1) % frames.max(1));
             }
         },
@@ -503,8 +588,8 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
     let presets = series.presets.clone();
     let set_tool = move |t: Tool| {
         pending.set(Vec::new());
-        // Measurements are taken on the acquired images.
-        tool.set(if mode.get_untracked().is_some() { Tool::Pan } else { t });
+        // Measurements are taken on the acquired images, all of the series' size.
+        tool.set(if mode.get_untracked().is_some() || sizes_vary { Tool::Pan } else { t });
     };
     let reset = move || {
         zoom.set(fit_of(mode.get_untracked()));
@@ -523,8 +608,8 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
             "ArrowDown" | "ArrowRight" => { step(1); true }
             "PageUp" => { step(-10); true }
             "PageDown" => { step(10); true }
-            "Home" => { frame.set(0); true }
-            "End" => { frame.set(frames.saturating_sub(1)); true }
+            "Home" => { step(-1_000_000); true }
+            "End" => { step(1_000_000); true }
             "l" | "L" => { set_tool(Tool::Length); true }
             "a" | "A" => { set_tool(Tool::Angle); true }
             "e" | "E" => { set_tool(Tool::Ellipse); true }
@@ -568,10 +653,15 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
         }
     };
     let can_reformat = mpr.is_some();
+    let names = mpr.as_ref().map_or_else(|| ["Axial".to_owned(), "Coronal".to_owned(), "Sagittal".to_owned()], |m| m.names.clone());
+    let plane_name = {
+        let names = names.clone();
+        move |p: MprPlane| names[plane_axis(p)].clone()
+    };
     let why_not = series.mpr_unavailable.clone().unwrap_or_default();
     let unit = series.unit.clone();
     view! {
-        <section class="viewer" node_ref=section data-testid="viewer"
+        <section class="viewer" node_ref=section data-testid="viewer" data-label=label
             data-frame=move || frame.get().to_string()
             data-center=move || format!("{:.1}", center.get())
             data-width=move || format!("{:.1}", width.get())
@@ -583,16 +673,22 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
             })}
             <div class="viewer-tools" role="toolbar" aria-label="Viewer tools">
                 {[Tool::Pan, Tool::Length, Tool::Angle, Tool::Ellipse].into_iter().map(|t| view! {
-                    <button class:active=move || tool.get() == t aria-pressed=move || (tool.get() == t).to_string() on:click=move |_| set_tool(t)>{t.label()}</button>
+                    <button class:active=move || tool.get() == t aria-pressed=move || (tool.get() == t).to_string()
+                        disabled=move || t != Tool::Pan && (sizes_vary || mode.get().is_some())
+                        title=if sizes_vary { "images of this series differ in size: measuring is off" } else { "" }
+                        on:click=move |_| set_tool(t)>{t.label()}</button>
                 }).collect_view()}
                 <button aria-pressed=move || invert.get().to_string() on:click=move |_| invert.update(|v| *v = !*v)>"Invert"</button>
                 <button aria-pressed=move || cine.get().to_string() data-testid="cine" on:click=move |_| cine.update(|c| *c = !*c)>{move || if cine.get() { "Stop cine" } else { "Cine" }}</button>
                 <button on:click=move |_| reset()>"Reset"</button>
                 <span class="group" role="group" aria-label="Plane">
                     <button aria-pressed=move || mode.get().is_none().to_string() data-testid="plane-stack" on:click=move |_| set_mode(None)>"Stack"</button>
-                    {[(MprPlane::Axial, "Axial"), (MprPlane::Coronal, "Coronal"), (MprPlane::Sagittal, "Sagittal")].into_iter().map(|(p, label)| view! {
-                        <button aria-pressed=move || (mode.get() == Some(p)).to_string() data-testid=format!("plane-{}", label.to_lowercase())
-                            disabled=!can_reformat title=why_not.clone() on:click=move |_| set_mode(Some(p))>{label}</button>
+                    {[MprPlane::Axial, MprPlane::Coronal, MprPlane::Sagittal].into_iter().map(|p| {
+                        let label = names[plane_axis(p)].clone();
+                        view! {
+                            <button aria-pressed=move || (mode.get() == Some(p)).to_string() data-testid=format!("plane-{}", label.to_lowercase())
+                                disabled=!can_reformat title=why_not.clone() on:click=move |_| set_mode(Some(p))>{label.clone()}</button>
+                        }
                     }).collect_view()}
                 </span>
                 <select aria-label="Projection" data-testid="projection" disabled=move || mode.get().is_none() on:change=move |ev| projection.set(match event_target_value(&ev).as_str() {
@@ -631,6 +727,7 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
                     {move || pending.get().into_iter().map(|p| { let q = to_screen(p); view! { <circle cx=q[0] cy=q[1] r="3" class="pending"/> } }).collect_view()}
                     {move || scale_bar(mm_per_source_px(), zoom.get(), view_w, view_h)}
                 </svg>
+                {(!label.is_empty()).then(|| view! { <div class="viewer-label">{label}</div> })}
                 <div class="corner tl" data-testid="overlay-patient">
                     <div>{info.patient_name.clone()}</div>
                     <div>{format!("ID {}", info.mrn)}</div>
@@ -643,7 +740,7 @@ fn Viewer(series: OpenedSeries) -> impl IntoView {
                         None => format!("Im {}/{}", frame.get() + 1, frames),
                         Some(p) => {
                             let i = plane_axis(p);
-                            let name = match p { MprPlane::Axial => "Axial", MprPlane::Coronal => "Coronal", MprPlane::Sagittal => "Sagittal" };
+                            let name = plane_name(p);
                             let how = match projection.get() { MprProjection::Slice => String::new(), MprProjection::Mip => format!(" MIP {:.0} mm", slab.get()), MprProjection::MinIp => format!(" MinIP {:.0} mm", slab.get()) };
                             format!("{name} {}/{}{how}", mpr_index.get()[i] as u32 + 1, counts[i])
                         }

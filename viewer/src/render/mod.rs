@@ -163,12 +163,18 @@ impl VolumeUpload<'_> {
         let (bytes, _, _) = slice_texels(slice);
         let texel = if self.format == wgpu::TextureFormat::R16Sint { 2 } else { 4 };
         let r = self.renderer;
+        let scope = r.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let validation = r.device.push_error_scope(wgpu::ErrorFilter::Validation);
         r.queue.write_texture(
             wgpu::TexelCopyTextureInfo { texture: &self.texture, mip_level: 0, origin: wgpu::Origin3d { x: 0, y: 0, z: self.next }, aspect: wgpu::TextureAspect::All },
             &bytes,
             wgpu::TexelCopyBufferLayout { offset: 0, bytes_per_row: Some(w * texel), rows_per_image: Some(h) },
             wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 },
         );
+        let errors = [block_on(validation.pop()), block_on(scope.pop())];
+        if let Some(e) = errors.into_iter().flatten().next() {
+            return Err(RenderError::Gpu { during: "uploading a slice", reason: e.to_string() });
+        }
         if let Some((lo, hi)) = slice.min_max() {
             self.min_max = Some(self.min_max.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
         }

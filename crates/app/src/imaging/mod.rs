@@ -49,7 +49,8 @@ async fn patient_mrn(tx: &mut Tx, patient_id: &str) -> Result<String> {
     let p = crate::patients::read_patient(tx, patient_id).await?;
     p.identifier(MRN_SYSTEM)
         .and_then(|i| i.value.clone())
-        .filter(|m| !m.trim().is_empty() && m != "PENDING")
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty() && m != "PENDING")
         .ok_or_else(|| AppError::Validation("this patient has no MRN yet, so the PACS cannot be asked for their images".into()))
 }
 
@@ -143,50 +144,26 @@ impl App {
                 patient_mrn(tx, patient_id).await
             })
             .await?;
-        let max = (config.cache_max_mb.max(64) * 1024 * 1024) as usize;
-        let files = fetch_study(&config, study_uid, via, max).await?;
+        let files = fetch_study(&config, study_uid, via, fetch_limit(&config)).await?;
         let bytes: u64 = files.iter().map(|f| f.len() as u64).sum();
         // Headers are read (and every file checked) away from the async runtime.
         let study = study_uid.to_owned();
         let accepted = tokio::task::spawn_blocking(move || sort_received(files, &mrn, &study))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let mut tx = self.store.write(self.clock.now()).await?;
-        let first = accepted.instances.first();
-        tx.put_dicom_study(
-            study_uid,
-            patient_id,
-            first.and_then(|i| i.study_date.as_deref()).and_then(da_to_iso).as_deref(),
-            first.and_then(|i| i.study_description.as_deref()),
-            first.and_then(|i| i.accession.as_deref()),
-            &accepted.modalities,
-        )
-        .await?;
-        for i in &accepted.instances {
-            tx.put_dicom_instance(
-                study_uid,
-                &CachedInstance {
-                    sop_uid: &i.sop_uid,
-                    series_uid: &i.series_uid,
-                    series_number: i.series_number,
-                    series_description: i.series_description.as_deref(),
-                    modality: i.modality.as_deref(),
-                    instance_number: i.instance_number,
-                    body: &i.body,
-                },
-            )
-            .await?;
-        }
-        let evicted = tx.evict_dicom((config.cache_max_mb * 1024 * 1024) as i64, Some(study_uid)).await?;
-        let instances = tx.dicom_study(study_uid).await?.map_or(0, |s| s.instances as u32);
         if accepted.instances.is_empty() {
-            // Nothing of this patient came back: leave no empty study behind.
-            tx.delete_dicom_study(study_uid).await?;
+            // Nothing of this patient came back: the cache is left exactly as it was.
+            if accepted.refused == 0 && accepted.not_images == 0 {
+                return Err(AppError::NotFound("study on the PACS"));
+            }
+            return Ok(RetrieveReport { via, instances: 0, bytes, refused_other_patient: accepted.refused, not_images: accepted.not_images, evicted_studies: 0 });
         }
+        let mut tx = self.store.write(self.clock.now()).await?;
+        let moved = cache_study(&mut tx, patient_id, study_uid, &accepted.instances).await?;
+        let evicted = tx.evict_dicom(cache_bound(&config), &[study_uid]).await?;
+        let instances = tx.dicom_study(study_uid).await?.map_or(0, |s| s.instances as u32);
         tx.commit().await?;
-        if accepted.instances.is_empty() && accepted.refused == 0 && accepted.not_images == 0 {
-            return Err(AppError::NotFound("study on the PACS"));
-        }
+        let accepted = Accepted { refused: accepted.refused + moved, ..accepted };
         Ok(RetrieveReport { via, instances, bytes, refused_other_patient: accepted.refused, not_images: accepted.not_images, evicted_studies: evicted })
     }
 
@@ -213,9 +190,11 @@ impl App {
     /// Imports every DICOM image under `folder` (a CD/DVD with a DICOMDIR, or any folder) into
     /// the patient's cache. Images filed under the patient's MRN are taken; with `outside`,
     /// images from another hospital (another Patient ID) are taken when the family name and the
-    /// birth date both match this patient's; everything else is refused and counted.
+    /// birth date match this patient's and the sex does not differ; everything else is refused
+    /// and counted.
     pub async fn import_images(&self, token: &str, patient_id: &str, folder: &str, outside: bool) -> Result<ImageImport> {
-        let max = self.imaging.config().map_or(4096, |c| c.cache_max_mb.max(64)) * 1024 * 1024;
+        let config = self.imaging.config().unwrap_or_default();
+        let (max, bound) = (fetch_limit(&config) as u64, cache_bound(&config));
         let who = self
             .audited(token, Action::ViewImages, Target::patient(patient_id), async |tx: &mut Tx, ctx: &mut Ctx| {
                 ctx.detail = Some(if outside { "import images from a folder (outside ids)" } else { "import images from a folder" }.into());
@@ -226,7 +205,12 @@ impl App {
                     (y, Some(m), Some(d)) => Some(format!("{y:04}{m:02}{d:02}")),
                     _ => None,
                 });
-                Ok(Identity { mrn, family, birth })
+                let sex = match p.gender.as_ref().map(|g| g.as_str()) {
+                    Some("male") => Some("M"),
+                    Some("female") => Some("F"),
+                    _ => None,
+                };
+                Ok(Identity { mrn, family, birth, sex })
             })
             .await?;
         let folder = std::path::PathBuf::from(folder);
@@ -235,43 +219,12 @@ impl App {
             .map_err(|e| AppError::Internal(e.to_string()))??;
         let mut tx = self.store.write(self.clock.now()).await?;
         let mut studies: Vec<&str> = Vec::new();
+        let mut refused = found.refused;
         for (study_uid, received) in &found.studies {
-            let first = received.first();
-            let modalities: Vec<String> = received.iter().filter_map(|r| r.modality.clone()).fold(Vec::new(), |mut v, m| {
-                if !v.contains(&m) {
-                    v.push(m);
-                }
-                v
-            });
-            tx.put_dicom_study(
-                study_uid,
-                patient_id,
-                first.and_then(|i| i.study_date.as_deref()).and_then(da_to_iso).as_deref(),
-                first.and_then(|i| i.study_description.as_deref()),
-                first.and_then(|i| i.accession.as_deref()),
-                &modalities,
-            )
-            .await?;
-            for i in received {
-                tx.put_dicom_instance(
-                    study_uid,
-                    &CachedInstance {
-                        sop_uid: &i.sop_uid,
-                        series_uid: &i.series_uid,
-                        series_number: i.series_number,
-                        series_description: i.series_description.as_deref(),
-                        modality: i.modality.as_deref(),
-                        instance_number: i.instance_number,
-                        body: &i.body,
-                    },
-                )
-                .await?;
-            }
+            refused += cache_study(&mut tx, patient_id, study_uid, received).await?;
             studies.push(study_uid);
         }
-        if let Some(last) = studies.last() {
-            tx.evict_dicom((max) as i64, Some(last)).await?;
-        }
+        tx.evict_dicom(bound, &studies).await?;
         tx.commit().await?;
         Ok(ImageImport {
             studies: studies.len() as u32,
@@ -279,7 +232,7 @@ impl App {
             bytes: found.bytes,
             matched_by_mrn: found.by_mrn,
             matched_by_demographics: found.by_demographics,
-            refused_other_patient: found.refused,
+            refused_other_patient: refused,
             not_images: found.not_images,
         })
     }
@@ -291,6 +244,63 @@ impl App {
         tx.commit().await?;
         Ok(n)
     }
+}
+
+/// The cache's bound in bytes; the study just retrieved or imported is kept even past it.
+fn cache_bound(config: &ImagingConfig) -> i64 {
+    i64::try_from(config.cache_max_mb.saturating_mul(1024 * 1024)).unwrap_or(i64::MAX)
+}
+
+/// The most one retrieval may bring: the cache's bound, at least 64 MiB.
+fn fetch_limit(config: &ImagingConfig) -> usize {
+    usize::try_from(config.cache_max_mb.max(64).saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
+}
+
+/// Puts a study's instances into the cache for this patient. A study cached for another
+/// patient is refused whole; instances already cached under another study stay there and are
+/// counted (returned) as refused.
+async fn cache_study(tx: &mut Tx, patient_id: &str, study_uid: &str, received: &[Received]) -> Result<u32> {
+    let first = received.first();
+    let mut modalities: Vec<String> = Vec::new();
+    for m in received.iter().filter_map(|r| r.modality.clone()) {
+        if !modalities.contains(&m) {
+            modalities.push(m);
+        }
+    }
+    let this_patients = tx
+        .put_dicom_study(
+            study_uid,
+            patient_id,
+            first.and_then(|i| i.study_date.as_deref()).and_then(da_to_iso).as_deref(),
+            first.and_then(|i| i.study_description.as_deref()),
+            first.and_then(|i| i.accession.as_deref()),
+            &modalities,
+        )
+        .await?;
+    if !this_patients {
+        return Err(AppError::Validation("this study is on this workstation under another patient; nothing was changed (ask the PACS team to check it)".into()));
+    }
+    let mut refused = 0;
+    for i in received {
+        let cached = tx
+            .put_dicom_instance(
+                study_uid,
+                &CachedInstance {
+                    sop_uid: &i.sop_uid,
+                    series_uid: &i.series_uid,
+                    series_number: i.series_number,
+                    series_description: i.series_description.as_deref(),
+                    modality: i.modality.as_deref(),
+                    instance_number: i.instance_number,
+                    body: &i.body,
+                },
+            )
+            .await?;
+        if !cached {
+            refused += 1;
+        }
+    }
+    Ok(refused)
 }
 
 /// The cached study, if it is this patient's.
@@ -308,9 +318,10 @@ fn check_uid(uid: &str) -> Result<()> {
     Ok(())
 }
 
-fn web_client(url: &str) -> Result<DicomWebClient> {
+fn web_client(url: &str, max_bytes: usize) -> Result<DicomWebClient> {
     let mut options = WebOptions::default();
     options.timeout = Duration::from_secs(60);
+    options.max_response_bytes = max_bytes;
     DicomWebClient::new(url, options).map_err(|e| peer_error(&e))
 }
 
@@ -323,7 +334,7 @@ fn dimse_peer(c: &crate::workspace::DimseConfig) -> DimsePeer {
 async fn find_studies(config: &ImagingConfig, mrn: &str) -> Result<Vec<StudySummary>> {
     let query = StudyQuery { limit: Some(200), ..StudyQuery::by_patient_id(mrn) };
     if let Some(url) = &config.dicomweb_url {
-        return web_client(url)?.search_studies(&query).await.map_err(|e| peer_error(&e));
+        return web_client(url, 64 << 20)?.search_studies(&query).await.map_err(|e| peer_error(&e));
     }
     if let Some(d) = &config.dimse {
         let peer = dimse_peer(d);
@@ -339,7 +350,7 @@ async fn fetch_study(config: &ImagingConfig, study_uid: &str, via: RetrieveVia, 
     match via {
         RetrieveVia::Dicomweb => {
             let url = config.dicomweb_url.as_deref().ok_or_else(|| AppError::Validation("no DICOMweb address is configured".into()))?;
-            web_client(url)?.retrieve_study(study_uid).await.map_err(|e| peer_error(&e))
+            web_client(url, max)?.retrieve_study(study_uid).await.map_err(|e| peer_error(&e))
         }
         RetrieveVia::Dimse => {
             let d = config.dimse.as_ref().ok_or_else(|| AppError::Validation("no DIMSE peer is configured".into()))?;
@@ -360,6 +371,8 @@ struct Identity {
     family: String,
     /// `YYYYMMDD`.
     birth: Option<String>,
+    /// `M` or `F` when recorded.
+    sex: Option<&'static str>,
 }
 
 /// What a folder held, by study.
@@ -424,7 +437,12 @@ fn read_folder(root: &std::path::Path, who: &Identity, outside: bool, max_bytes:
             let by_demographics = outside && !by_mrn && {
                 let family = text(0x0010, 0x0010).map(|n| n.split('^').next().unwrap_or_default().trim().to_lowercase());
                 let birth = text(0x0010, 0x0030);
-                !who.family.is_empty() && family.as_deref() == Some(who.family.trim().to_lowercase().as_str()) && birth.is_some() && birth == who.birth
+                // Both recorded and different sexes are a mismatch; one unrecorded is not.
+                let sex_agrees = match (text(0x0010, 0x0040).as_deref(), who.sex) {
+                    (Some(d @ ("M" | "F")), Some(ours)) => d == ours,
+                    _ => true,
+                };
+                !who.family.is_empty() && family.as_deref() == Some(who.family.trim().to_lowercase().as_str()) && birth.is_some() && birth == who.birth && sex_agrees
             };
             if !by_mrn && !by_demographics {
                 found.refused += 1;

@@ -9,13 +9,15 @@ use meridian_store::Tx;
 use meridian_viewer::measure::{self, PixelSpacing};
 use meridian_viewer::pipeline::lut::Palette;
 use meridian_viewer::render::{GpuImage, GpuVolume, Plane, Projection, Renderer, Reslice, View};
-use meridian_viewer::{Display, Frame, ModalityLut, PresentationLutShape, SeriesWarning, SliceGeometry, Voi, Window};
+use meridian_viewer::{Display, Frame, ModalityLut, PresentationLutShape, SliceGeometry, Voi, Window};
 
 use crate::guard::{Ctx, Target};
 use crate::{App, AppError, Result};
 
 /// The most decoded bytes one open series may hold.
 const SERIES_BUDGET: u64 = 2 * 1024 * 1024 * 1024;
+/// The most decoded bytes all open series together may hold on this workstation.
+const WORKSTATION_BUDGET: u64 = 6 * 1024 * 1024 * 1024;
 /// Series one user may keep open (the oldest closes).
 const OPEN_PER_USER: usize = 4;
 /// Frames kept on the GPU per series (the neighbours of the one shown).
@@ -40,8 +42,10 @@ pub(crate) struct OpenSeries {
     uploaded: Mutex<Vec<(u32, GpuImage)>>,
     /// Voxel spacing (columns, rows, slices) when the series can be reformatted.
     mpr_spacing: Option<[f64; 3]>,
-    /// The volume on the GPU, made on the first reformatted view.
-    volume: Mutex<Option<GpuVolume>>,
+    /// The volume on the GPU, made on the first reformatted view (or why it could not be).
+    volume: Mutex<Option<std::result::Result<GpuVolume, String>>>,
+    /// Decoded bytes held.
+    bytes: u64,
 }
 
 impl std::fmt::Debug for OpenSeries {
@@ -77,7 +81,7 @@ fn person_name(pn: &str) -> String {
     if rest.is_empty() { family.to_owned() } else { format!("{family}, {}", rest.join(" ")) }
 }
 
-fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64) -> Result<Decoded> {
+fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64, gpu: bool, budget: u64) -> Result<Decoded> {
     let mut frames = Vec::new();
     let mut luts = Vec::new();
     let mut geometry = Vec::new();
@@ -86,14 +90,25 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64) -> Result<
     let mut windows: Vec<Window> = Vec::new();
     let mut spacing = None;
     let mut orientation = None;
-    for body in &bodies {
-        let instance = meridian_viewer::open(body).map_err(|e| AppError::Validation(format!("an image of this series cannot be shown: {e}")))?;
+    let mut patient_ids: Vec<Option<String>> = Vec::new();
+    let budget = budget.min(SERIES_BUDGET);
+    for body in bodies {
+        let instance = meridian_viewer::open(&body).map_err(|e| AppError::Validation(format!("an image of this series cannot be shown: {e}")))?;
+        drop(body);
+        // Every image of a series is one patient's: a series mixing Patient IDs is not shown.
+        let id = instance.text(0x0010, 0x0020);
+        if !patient_ids.contains(&id) {
+            patient_ids.push(id);
+        }
+        if patient_ids.len() > 1 {
+            return Err(AppError::Validation("this series holds images with different Patient IDs; it is not shown (ask the PACS team to check it)".into()));
+        }
         let pixel = instance.image_pixel();
         total = total.saturating_add(pixel.decoded_frame_bytes().saturating_mul(u64::from(instance.frame_count())));
-        if total > SERIES_BUDGET {
+        if total > budget {
             return Err(AppError::Validation(format!(
-                "this series needs more than {} MiB decoded; open it in parts",
-                SERIES_BUDGET / (1024 * 1024)
+                "this series needs more than the {} MiB of memory left for images; close other series or open it in parts",
+                budget / (1024 * 1024)
             )));
         }
         for index in 0..instance.frame_count() {
@@ -118,6 +133,9 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64) -> Result<
         }
     }
     let first = first.ok_or(AppError::NotFound("image in this series"))?;
+    if frames.is_empty() {
+        return Err(AppError::NotFound("image in this series"));
+    }
     let sorted = meridian_viewer::sort_slices(&geometry);
     let mut slots: Vec<Option<(Frame, ModalityLut)>> = frames.into_iter().zip(luts).map(Some).collect();
     let (mut frames, mut luts) = (Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()));
@@ -151,7 +169,8 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64) -> Result<
     if presets.is_empty() {
         presets.push(initial.clone());
     }
-    let (mpr_spacing, mpr, mpr_unavailable) = match mpr_check(&frames, &luts, spacing, &sorted) {
+    let checked = if gpu { mpr_check(&frames, &luts, spacing, &sorted) } else { Err("reformatting needs a GPU adapter (or lavapipe)") };
+    let (mpr_spacing, mpr, mpr_unavailable) = match checked {
         Ok(sp) => {
             let dims = [frames[0].columns, frames[0].rows, frames.len() as u32];
             let size = |plane| Reslice::slice(plane, sp).source_size(dims);
@@ -164,6 +183,7 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64) -> Result<
                 spacing: sp,
                 coronal_markers: orientation.and_then(|o| plane_markers(o, true)),
                 sagittal_markers: orientation.and_then(|o| plane_markers(o, false)),
+                names: orientation.map_or_else(|| ["Axial".into(), "Coronal".into(), "Sagittal".into()], plane_names),
             };
             (Some(sp), Some(geometry), None)
         }
@@ -171,6 +191,7 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64) -> Result<
     };
     let markers = orientation.and_then(measure::orientation_markers).map(|[left, right, top, bottom]| OrientationMarkers { left, right, top, bottom });
     let (rows, columns) = frames.first().map_or((0, 0), |f| (f.rows, f.columns));
+    let sizes_vary = frames.iter().any(|f| f.rows != rows || f.columns != columns);
     let info = OpenedSeries {
         handle: handle(),
         frames: frames.len() as u32,
@@ -192,6 +213,7 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64) -> Result<
         positions,
         mpr,
         mpr_unavailable,
+        sizes_vary,
     };
     let series = OpenSeries {
         owner,
@@ -204,8 +226,30 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64) -> Result<
         uploaded: Mutex::new(Vec::new()),
         mpr_spacing,
         volume: Mutex::new(None),
+        bytes: total,
     };
     Ok(Decoded { series, info })
+}
+
+/// Names of the three reformats (through the stack, columns across, rows across) from the
+/// patient axis each plane's normal lies closest to: an axial stack's are axial, coronal and
+/// sagittal, a sagittal stack's sagittal, axial and coronal, and so on.
+fn plane_names(o: [f64; 6]) -> [String; 3] {
+    let geometry = SliceGeometry { position: [0.0; 3], orientation: o, rows: 1, columns: 1 };
+    let name = |n: [f64; 3]| {
+        let a = n.map(f64::abs);
+        if a[2] >= a[0] && a[2] >= a[1] {
+            "Axial"
+        } else if a[1] >= a[0] {
+            "Coronal"
+        } else {
+            "Sagittal"
+        }
+        .to_owned()
+    };
+    // The "coronal" reformat spans the row direction and the normal: its normal is the column
+    // direction; the "sagittal" one's is the row direction.
+    [name(geometry.normal()), name([o[3], o[4], o[5]]), name([o[0], o[1], o[2]])]
 }
 
 /// Edge letters of a coronal (columns across) or sagittal (rows across) reformat of a stack
@@ -232,8 +276,8 @@ fn mpr_check(frames: &[Frame], luts: &[ModalityLut], spacing: Option<PixelSpacin
     if !frames.iter().all(same) || !luts.iter().all(|l| *l == luts[0]) {
         return Err("the slices differ in size, sample type or rescale");
     }
-    if sorted.warnings.iter().any(|w| !matches!(w, SeriesWarning::DuplicatePosition { .. })) {
-        return Err("the slices are not an evenly spaced stack (see the warnings)");
+    if !sorted.warnings.is_empty() {
+        return Err("the slices are not an evenly spaced stack of distinct positions (see the warnings)");
     }
     let [row, column] = spacing.ok_or("the images have no pixel spacing")?;
     let step = sorted.spacing.filter(|s| *s > 0.0).ok_or("the slices have no spacing between them")?;
@@ -245,7 +289,7 @@ impl OpenSeries {
         let i = index as usize;
         match (self.frames.get(i), self.luts.get(i)) {
             (Some(f), Some(l)) => Ok((f, l)),
-            _ => Err(AppError::Validation(format!("this series has {} images; image {} does not exist", self.frames.len(), index + 1))),
+            _ => Err(AppError::Validation(format!("this series has {} images; image {} does not exist", self.frames.len(), u64::from(index) + 1))),
         }
     }
 
@@ -275,8 +319,8 @@ impl OpenSeries {
             return self.render_plane(gpu, m, &view);
         }
         if let Some(renderer) = &gpu.renderer {
-            let renderer = renderer.lock().map_err(|_| AppError::Internal("the renderer failed earlier".into()))?;
-            let mut uploaded = self.uploaded.lock().map_err(|_| AppError::Internal("the frame cache failed earlier".into()))?;
+            let renderer = renderer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut uploaded = self.uploaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let at = match uploaded.iter().position(|(i, _)| *i == req.frame) {
                 Some(at) => at,
                 None => {
@@ -296,7 +340,7 @@ impl OpenSeries {
     fn render_plane(&self, gpu: &Gpu, m: meridian_api::MprRequest, view: &View) -> Result<Vec<u8>> {
         let spacing = self.mpr_spacing.ok_or_else(|| AppError::Validation("this series cannot be reformatted".into()))?;
         let renderer = gpu.renderer.as_ref().ok_or_else(|| AppError::Validation("reformatting needs a GPU adapter (or lavapipe)".into()))?;
-        let renderer = renderer.lock().map_err(|_| AppError::Internal("the renderer failed earlier".into()))?;
+        let renderer = renderer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let (columns, rows, slices) = (self.frames[0].columns, self.frames[0].rows, self.frames.len() as u32);
         let count = match m.plane {
             MprPlane::Axial => slices,
@@ -309,16 +353,23 @@ impl OpenSeries {
         if !(m.slab_mm.is_finite() && (0.0..=500.0).contains(&m.slab_mm)) {
             return Err(AppError::Validation("the slab is 0 to 500 mm thick".into()));
         }
-        let mut volume = self.volume.lock().map_err(|_| AppError::Internal("the volume failed earlier".into()))?;
+        let mut volume = self.volume.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if volume.is_none() {
-            let gpu_error = |e: meridian_viewer::render::RenderError| AppError::Validation(format!("the volume cannot be put on the GPU: {e}"));
-            let mut upload = renderer.begin_volume([columns, rows, slices], &self.frames[0].data).map_err(gpu_error)?;
-            for f in &self.frames {
-                upload.push(&f.data).map_err(gpu_error)?;
-            }
-            *volume = Some(upload.finish().map_err(gpu_error)?);
+            let upload = || -> std::result::Result<GpuVolume, meridian_viewer::render::RenderError> {
+                let mut upload = renderer.begin_volume([columns, rows, slices], &self.frames[0].data)?;
+                for f in &self.frames {
+                    upload.push(&f.data)?;
+                }
+                upload.finish()
+            };
+            // A failure is kept: it is not retried on every draw.
+            *volume = Some(upload().map_err(|e| e.to_string()));
         }
-        let volume = volume.as_ref().ok_or_else(|| AppError::Internal("no volume".into()))?;
+        let volume = match volume.as_ref() {
+            Some(Ok(v)) => v,
+            Some(Err(e)) => return Err(AppError::Validation(format!("the volume cannot be put on the GPU: {e}"))),
+            None => return Err(AppError::Internal("no volume".into())),
+        };
         let plane = match m.plane {
             MprPlane::Axial => Plane::Axial { slice: m.index },
             MprPlane::Coronal => Plane::Coronal { row: m.index },
@@ -336,6 +387,9 @@ impl OpenSeries {
 
     fn measure(&self, frame: u32, req: &MeasureRequest) -> Result<Measurement> {
         let (frame, lut) = self.frame(frame)?;
+        if (frame.rows, frame.columns) != (self.frames[0].rows, self.frames[0].columns) {
+            return Err(AppError::Validation("this image differs in size from the series' first; measure on images of the first size".into()));
+        }
         let finite = |p: &[f64; 2]| p.iter().all(|v| v.is_finite());
         let no_spacing = || Some("this image has no pixel spacing: values are in pixels".to_owned());
         let bad = || AppError::Validation("measurement points must be finite numbers".into());
@@ -396,7 +450,7 @@ fn cpu_view(frame: &Frame, display: &Display, view: &View) -> Vec<u8> {
 
 impl super::Imaging {
     fn series(&self, handle: &str, user: &str) -> Result<Arc<OpenSeries>> {
-        let open = self.open.lock().map_err(|_| AppError::Internal("viewer state failed earlier".into()))?;
+        let open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match open.get(handle) {
             Some(s) if s.owner == user => Ok(s.clone()),
             _ => Err(AppError::NotFound("open series (open it again)")),
@@ -405,7 +459,7 @@ impl super::Imaging {
 
     /// The renderer, made on first use (a GPU adapter, else the CPU path).
     fn gpu(&self) -> Result<Arc<Gpu>> {
-        let mut slot = self.renderer.lock().map_err(|_| AppError::Internal("the renderer failed earlier".into()))?;
+        let mut slot = self.renderer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(g) = slot.as_ref() {
             return Ok(g.clone());
         }
@@ -447,15 +501,20 @@ impl App {
         let imaging = self.imaging.clone();
         tokio::task::spawn_blocking(move || {
             // Make the renderer now, while the reader waits for the series anyway.
-            let _ = imaging.gpu();
-            let decoded = decode_series(bodies, user.clone(), opened_at)?;
-            let mut open = imaging.open.lock().map_err(|_| AppError::Internal("viewer state failed earlier".into()))?;
-            let mine: Vec<(u64, String)> = open.iter().filter(|(_, s)| s.owner == user).map(|(h, s)| (s.opened_at, h.clone())).collect();
-            if mine.len() >= OPEN_PER_USER
-                && let Some((_, oldest)) = mine.iter().min()
-            {
-                open.remove(oldest);
-            }
+            let gpu = imaging.gpu()?.renderer.is_some();
+            // Close this user's oldest series first, so that its memory is free for this one.
+            let held = {
+                let mut open = imaging.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mine: Vec<(u64, String)> = open.iter().filter(|(_, s)| s.owner == user).map(|(h, s)| (s.opened_at, h.clone())).collect();
+                if mine.len() >= OPEN_PER_USER
+                    && let Some((_, oldest)) = mine.iter().min()
+                {
+                    open.remove(oldest);
+                }
+                open.values().map(|s| s.bytes).sum::<u64>()
+            };
+            let decoded = decode_series(bodies, user.clone(), opened_at, gpu, WORKSTATION_BUDGET.saturating_sub(held))?;
+            let mut open = imaging.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             open.insert(decoded.info.handle.clone(), Arc::new(decoded.series));
             Ok(decoded.info)
         })
@@ -481,7 +540,7 @@ impl App {
     /// Closes an open series (its frames and GPU textures are freed).
     pub async fn close_series(&self, token: &str, handle: &str) -> Result<()> {
         let session = self.session(token).await?;
-        let mut open = self.imaging.open.lock().map_err(|_| AppError::Internal("viewer state failed earlier".into()))?;
+        let mut open = self.imaging.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if open.get(handle).is_some_and(|s| s.owner == session.user_id) {
             open.remove(handle);
         }

@@ -136,6 +136,7 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
     let mpr = opened.mpr.clone().expect("a regular stack reformats");
     assert_eq!((mpr.counts, mpr.plane_pixel_mm), ([12, 128, 128], 2.0));
     assert_eq!(mpr.coronal, [128.0, 30.0]);
+    assert_eq!(mpr.names, ["Axial".to_owned(), "Coronal".to_owned(), "Sagittal".to_owned()]);
     let cm = mpr.coronal_markers.clone().expect("coronal markers");
     assert_eq!((cm.left.as_str(), cm.right.as_str(), cm.top.as_str(), cm.bottom.as_str()), ("R", "L", "H", "F"));
     let sm = mpr.sagittal_markers.clone().expect("sagittal markers");
@@ -233,6 +234,26 @@ async fn a_folder_import_takes_this_patients_images_and_outside_ones_only_by_nam
     let series = w.app.imaging_series(&doc, &pid, &outside.study_uid()).await.expect("series");
     let opened = w.app.open_series(&doc, &pid, &outside.study_uid(), &series[0].series_uid).await.expect("open");
     assert_eq!((opened.frames, opened.mrn.as_str()), (3, "EXT-123"), "the corner shows the outside id");
+
+    // The same study UID arriving for another patient (a mislabelled disc) changes nothing.
+    let other = w.patient("Mbeki", "Thabo", "1961-07-08").await;
+    w.app.assign_care(&w.admin, "dr.cd", &other, "attending").await.expect("care");
+    let other_mrn = w.app.chart_summary(&doc, &other).await.expect("chart").banner.patient.mrn.expect("mrn");
+    assert_eq!(other_mrn.len(), mrn.len());
+    let relabelled = tempfile::tempdir().expect("temp");
+    for (i, f) in ours.files().enumerate() {
+        let mut f = f;
+        let at = f.windows(mrn.len()).position(|w| w == mrn.as_bytes()).expect("patient id in the file");
+        f[at..at + mrn.len()].copy_from_slice(other_mrn.as_bytes());
+        std::fs::write(relabelled.path().join(format!("IM{i}")), f).expect("write");
+    }
+    let e = w.app.import_images(&doc, &other, relabelled.path().to_str().expect("utf-8"), false).await.expect_err("study of another patient");
+    let e = meridian_api::ApiError::from(e);
+    assert_eq!(e.code, ErrorCode::Validation);
+    assert!(e.message.contains("another patient"), "{}", e.message);
+    let list = w.app.imaging_studies(&doc, &pid).await.expect("list");
+    assert!(list.studies.iter().any(|s| s.study_uid == ours.study_uid() && s.cached_instances == 4));
+    assert!(w.app.imaging_studies(&doc, &other).await.expect("list").studies.is_empty());
 
     let e = w.app.import_images(&doc, &pid, "/no/such/folder", false).await.expect_err("missing");
     assert_eq!(meridian_api::ApiError::from(e).code, ErrorCode::Validation);
