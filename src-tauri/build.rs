@@ -11,7 +11,7 @@ fn main() {
         .plugin("notes", plugin(&["list", "save", "sign", "addendum"]))
         .plugin("admin", plugin(&["patient_audit", "verify_audit"]))
         .plugin("sync", plugin(&["status", "conflicts", "resolve", "interface_log"]))
-        .plugin("imaging", plugin(&["studies", "retrieve", "import", "series", "open", "render", "measure", "close"]));
+        .plugin("imaging", plugin(&["studies", "retrieve", "import", "series", "open", "render", "measure", "save_annotations", "close"]));
     if let Err(e) = tauri_build::try_build(attributes) {
         panic!("tauri build script failed: {e:#}");
     }

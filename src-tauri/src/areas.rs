@@ -181,6 +181,10 @@ mod imaging {
         Ok(d.app()?.measure(&token, &handle, frame, &req).await?)
     }
     #[tauri::command]
+    pub(super) async fn save_annotations(d: D<'_>, token: String, handle: String, marks: Vec<SavedAnnotation>, window: Option<(f64, f64)>) -> R<AnnotationsSaved> {
+        Ok(d.app()?.save_annotations(&token, &handle, &marks, window).await?)
+    }
+    #[tauri::command]
     pub(super) async fn close(d: D<'_>, token: String, handle: String) -> R<()> {
         Ok(d.app()?.close_series(&token, &handle).await?)
     }
@@ -188,7 +192,7 @@ mod imaging {
 
 pub(crate) fn imaging() -> TauriPlugin<Wry> {
     use imaging::*;
-    Builder::new("imaging").invoke_handler(tauri::generate_handler![studies, retrieve, import, series, open, render, measure, close]).build()
+    Builder::new("imaging").invoke_handler(tauri::generate_handler![studies, retrieve, import, series, open, render, measure, save_annotations, close]).build()
 }
 
 pub(crate) fn session() -> TauriPlugin<Wry> {

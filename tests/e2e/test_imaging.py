@@ -190,6 +190,9 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     assert abs(mm - 240 / zoom * 1.5) < 0.1, (label, zoom)
     assert f"{mm:.1f} mm" in app.find_element(By.CSS_SELECTOR, ".stage svg").get_attribute("textContent")
     shot(app, "22-viewer-lung-window-length")
+    # Kept with the images as a DICOM presentation state, here and on the PACS.
+    click(app, "[data-testid=save-annotations]")
+    wait_text(app, "[data-testid=notice]", "Saved 1 measurement here and on the PACS")
 
     # Reformats on the GPU: a coronal plane through the middle row shows lung where the nodule
     # lies 19 mm behind it; a 40 mm MIP slab reaches the nodule.
@@ -242,6 +245,8 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     WebDriverWait(app, 20).until(lambda d: all(int(v.get_attribute("data-drawn") or 0) > 0 for v in d.find_elements(By.CSS_SELECTOR, "[data-testid=viewer]")))
     frames = lambda: [v.find_element(By.CSS_SELECTOR, "[data-testid=overlay-frame]").text for v in app.find_elements(By.CSS_SELECTOR, "[data-testid=viewer]")]
     assert frames() == ["Im 21/40", "Im 21/40"], frames()
+    # The saved length came back with the current study.
+    assert f"{mm:.1f} mm" in viewers[0].find_element(By.CSS_SELECTOR, "[data-testid=measurements]").get_attribute("textContent")
     for _ in range(2):
         mouse(app, "wheel", 100, 100, deltaY=100)
     WebDriverWait(app, 10).until(lambda d: frames() == ["Im 23/40", "Im 23/40"])

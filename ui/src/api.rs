@@ -297,6 +297,17 @@ pub async fn measure(token: &str, handle: &str, frame: u32, req: &MeasureRequest
     call("plugin:imaging|measure", &A { token, handle, frame, req }).await
 }
 
+pub async fn save_annotations(token: &str, handle: &str, marks: &[SavedAnnotation], window: Option<(f64, f64)>) -> Result<AnnotationsSaved, ApiError> {
+    #[derive(Serialize)]
+    struct A<'a> {
+        token: &'a str,
+        handle: &'a str,
+        marks: &'a [SavedAnnotation],
+        window: Option<(f64, f64)>,
+    }
+    call("plugin:imaging|save_annotations", &A { token, handle, marks, window }).await
+}
+
 pub async fn close_series(token: &str, handle: &str) -> Result<(), ApiError> {
     #[derive(Serialize)]
     struct A<'a> {

@@ -53,6 +53,7 @@
 mod codec;
 mod error;
 mod frame;
+pub mod gsps;
 mod instance;
 pub mod measure;
 pub mod pipeline;

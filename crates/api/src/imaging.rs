@@ -45,8 +45,10 @@ pub enum RetrieveVia {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RetrieveReport {
     pub via: RetrieveVia,
-    /// Instances now cached for the study.
+    /// Images received and cached.
     pub instances: u32,
+    /// Saved measurements (presentation states) received with them.
+    pub presentation_states: u32,
     /// Bytes received.
     pub bytes: u64,
     /// Instances refused because their Patient ID is not this patient's MRN (never cached).
@@ -139,6 +141,28 @@ pub struct OpenedSeries {
     pub mpr_unavailable: Option<String>,
     /// Some frames differ in size from the first: measuring is off (positions would be wrong).
     pub sizes_vary: bool,
+    /// The latest saved measurements on this series (from a presentation state), to show again.
+    pub annotations: Vec<SavedAnnotation>,
+}
+
+/// A measurement kept with the images (as a DICOM Grayscale Softcopy Presentation State).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedAnnotation {
+    /// Frame in the series' display order.
+    pub frame: u32,
+    pub measure: MeasureRequest,
+    /// The text shown with it, e.g. `42.3 mm`.
+    pub label: String,
+}
+
+/// What saving the measurements did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnotationsSaved {
+    pub marks: u32,
+    /// Stored on the PACS too (STOW-RS), when one is configured.
+    pub stored_on_pacs: bool,
+    /// Why not, data-free.
+    pub pacs_error: Option<String>,
 }
 
 /// One frame to draw: window, zoom and pan; the answer is `width * height * 4` bytes of RGBA.

@@ -161,6 +161,15 @@ impl Tx {
             .await?)
     }
 
+    /// The bodies of a cached study's instances of one modality (e.g. `PR` presentation states).
+    pub async fn dicom_bodies_of_modality(&mut self, study_uid: &str, modality: &str) -> Result<Vec<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT body FROM dicom_instance WHERE study_uid = ? AND modality = ? ORDER BY sop_uid")
+            .bind(study_uid)
+            .bind(modality)
+            .fetch_all(&mut *self.tx)
+            .await?)
+    }
+
     /// Marks a study opened now (eviction keeps recently opened studies).
     pub async fn touch_dicom_study(&mut self, study_uid: &str) -> Result<()> {
         sqlx::query("UPDATE dicom_study SET accessed_at = ? WHERE study_uid = ?")

@@ -9,7 +9,7 @@
 
 use leptos::prelude::*;
 use meridian_api::{
-    ImagingStudy, MeasureRequest, Measurement, MprPlane, MprProjection, MprRequest, OpenedSeries,
+    ImagingStudy, MeasureRequest, Measurement, MprPlane, SavedAnnotation, MprProjection, MprRequest, OpenedSeries,
     OrientationMarkers, RenderRequest, RetrieveVia, SeriesRow,
 };
 use wasm_bindgen::JsCast;
@@ -116,6 +116,9 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
             match api::retrieve_study(&token, &pid, &study_uid, via).await {
                 Ok(r) => {
                     let mut msg = format!("Retrieved {} images over {how} ({:.1} MB)", r.instances, r.bytes as f64 / 1e6);
+                    if r.presentation_states > 0 {
+                        msg.push_str(&format!(" with {} saved measurement sets", r.presentation_states));
+                    }
                     if r.refused_other_patient > 0 {
                         msg.push_str(&format!("; {} images of another patient refused", r.refused_other_patient));
                     }
@@ -350,7 +353,22 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
     let invert = RwSignal::new(false);
     let tool = RwSignal::new(Tool::Pan);
     let pending = RwSignal::new(Vec::<[f64; 2]>::new());
-    let annotations = RwSignal::new(Vec::<Annotation>::new());
+    // The latest saved measurements come back with the series.
+    let annotations = RwSignal::new(
+        series
+            .annotations
+            .iter()
+            .map(|a| {
+                let (tool, points) = match &a.measure {
+                    MeasureRequest::Length { start, end } => (Tool::Length, vec![*start, *end]),
+                    MeasureRequest::Angle { a, vertex, b } => (Tool::Angle, vec![*a, *vertex, *b]),
+                    MeasureRequest::Ellipse { corner, opposite } => (Tool::Ellipse, vec![*corner, *opposite]),
+                };
+                Annotation { frame: a.frame, tool, points, label: a.label.clone() }
+            })
+            .collect::<Vec<_>>(),
+    );
+    let saving = RwSignal::new(false);
     let drawn = RwSignal::new(0u32);
     let cine = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -681,6 +699,37 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
                 <button aria-pressed=move || invert.get().to_string() on:click=move |_| invert.update(|v| *v = !*v)>"Invert"</button>
                 <button aria-pressed=move || cine.get().to_string() data-testid="cine" on:click=move |_| cine.update(|c| *c = !*c)>{move || if cine.get() { "Stop cine" } else { "Cine" }}</button>
                 <button on:click=move |_| reset()>"Reset"</button>
+                <button data-testid="save-annotations" disabled=move || saving.get() || annotations.with(Vec::is_empty)
+                    title="Keep the measurements with the images (DICOM presentation state), here and on the PACS"
+                    on:click=move |_| {
+                        let marks: Vec<SavedAnnotation> = annotations.get_untracked().into_iter().filter_map(|a| {
+                            let measure = match (a.tool, a.points.as_slice()) {
+                                (Tool::Length, [p, q]) => MeasureRequest::Length { start: *p, end: *q },
+                                (Tool::Angle, [p, v, q]) => MeasureRequest::Angle { a: *p, vertex: *v, b: *q },
+                                (Tool::Ellipse, [p, q]) => MeasureRequest::Ellipse { corner: *p, opposite: *q },
+                                _ => return None,
+                            };
+                            Some(SavedAnnotation { frame: a.frame, measure, label: a.label })
+                        }).collect();
+                        let token = state.token();
+                        let handle = s.with_value(|s| s.handle.clone());
+                        let window = Some((center.get_untracked(), width.get_untracked()));
+                        saving.set(true);
+                        leptos::task::spawn_local(async move {
+                            match api::save_annotations(&token, &handle, &marks, window).await {
+                                Ok(r) => {
+                                    let what = if r.marks == 1 { "1 measurement".to_owned() } else { format!("{} measurements", r.marks) };
+                                    state.info(match (r.stored_on_pacs, r.pacs_error) {
+                                        (true, _) => format!("Saved {what} here and on the PACS"),
+                                        (false, Some(e)) => format!("Saved {what} here; not on the PACS: {e}"),
+                                        (false, None) => format!("Saved {what} here"),
+                                    })
+                                }
+                                Err(e) => state.error(&e),
+                            }
+                            saving.set(false);
+                        });
+                    }>"Save"</button>
                 <span class="group" role="group" aria-label="Plane">
                     <button aria-pressed=move || mode.get().is_none().to_string() data-testid="plane-stack" on:click=move |_| set_mode(None)>"Stack"</button>
                     {[MprPlane::Axial, MprPlane::Coronal, MprPlane::Sagittal].into_iter().map(|p| {

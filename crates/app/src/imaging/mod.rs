@@ -156,15 +156,16 @@ impl App {
             if accepted.refused == 0 && accepted.not_images == 0 {
                 return Err(AppError::NotFound("study on the PACS"));
             }
-            return Ok(RetrieveReport { via, instances: 0, bytes, refused_other_patient: accepted.refused, not_images: accepted.not_images, evicted_studies: 0 });
+            return Ok(RetrieveReport { via, instances: 0, presentation_states: 0, bytes, refused_other_patient: accepted.refused, not_images: accepted.not_images, evicted_studies: 0 });
         }
         let mut tx = self.store.write(self.clock.now()).await?;
         let moved = cache_study(&mut tx, patient_id, study_uid, &accepted.instances).await?;
         let evicted = tx.evict_dicom(cache_bound(&config), &[study_uid]).await?;
-        let instances = tx.dicom_study(study_uid).await?.map_or(0, |s| s.instances as u32);
         tx.commit().await?;
+        let states = accepted.instances.iter().filter(|r| r.modality.as_deref() == Some("PR")).count() as u32;
+        let instances = (accepted.instances.len() as u32).saturating_sub(states).saturating_sub(moved);
         let accepted = Accepted { refused: accepted.refused + moved, ..accepted };
-        Ok(RetrieveReport { via, instances, bytes, refused_other_patient: accepted.refused, not_images: accepted.not_images, evicted_studies: evicted })
+        Ok(RetrieveReport { via, instances, presentation_states: states, bytes, refused_other_patient: accepted.refused, not_images: accepted.not_images, evicted_studies: evicted })
     }
 
     /// The series of a cached study.
@@ -175,6 +176,8 @@ impl App {
                 .dicom_series(study_uid)
                 .await?
                 .into_iter()
+                // Presentation states (saved measurements) are not series to open.
+                .filter(|s| s.modality.as_deref() != Some("PR"))
                 .map(|s| SeriesRow {
                     series_uid: s.series_uid,
                     number: s.number,
@@ -260,9 +263,9 @@ fn fetch_limit(config: &ImagingConfig) -> usize {
 /// patient is refused whole; instances already cached under another study stay there and are
 /// counted (returned) as refused.
 async fn cache_study(tx: &mut Tx, patient_id: &str, study_uid: &str, received: &[Received]) -> Result<u32> {
-    let first = received.first();
+    let first = received.iter().find(|r| r.modality.as_deref() != Some("PR"));
     let mut modalities: Vec<String> = Vec::new();
-    for m in received.iter().filter_map(|r| r.modality.clone()) {
+    for m in received.iter().filter_map(|r| r.modality.clone()).filter(|m| m != "PR") {
         if !modalities.contains(&m) {
             modalities.push(m);
         }
@@ -318,7 +321,7 @@ fn check_uid(uid: &str) -> Result<()> {
     Ok(())
 }
 
-fn web_client(url: &str, max_bytes: usize) -> Result<DicomWebClient> {
+pub(super) fn web_client(url: &str, max_bytes: usize) -> Result<DicomWebClient> {
     let mut options = WebOptions::default();
     options.timeout = Duration::from_secs(60);
     options.max_response_bytes = max_bytes;
@@ -425,7 +428,14 @@ fn read_folder(root: &std::path::Path, who: &Identity, outside: bool, max_bytes:
                 continue;
             };
             let Ok(instance) = meridian_viewer::open(&body) else {
-                found.not_images += 1;
+                let study = meridian_viewer::gsps::header(&body).map(|h| h.study_uid);
+                match study.and_then(|study| presentation_state(body, who.mrn.as_deref(), &study).map(|r| (study, r))) {
+                    Some((study, r)) => {
+                        found.bytes += r.body.len() as u64;
+                        found.studies.entry(study).or_default().push(r);
+                    }
+                    None => found.not_images += 1,
+                }
                 continue;
             };
             let text = |g: u16, e: u16| instance.text(g, e);
@@ -493,6 +503,26 @@ struct Accepted {
     not_images: u32,
 }
 
+/// A presentation state of `study_uid` filed under `mrn`, ready for the cache.
+fn presentation_state(body: Vec<u8>, mrn: Option<&str>, study_uid: &str) -> Option<Received> {
+    let h = meridian_viewer::gsps::header(&body)?;
+    if h.patient_id.as_deref() != mrn || mrn.is_none() || h.study_uid != study_uid {
+        return None;
+    }
+    Some(Received {
+        sop_uid: h.sop_instance_uid,
+        series_uid: h.series_uid,
+        series_number: Some(900),
+        series_description: Some("Measurements".into()),
+        modality: Some("PR".into()),
+        instance_number: None,
+        study_date: None,
+        study_description: None,
+        accession: None,
+        body,
+    })
+}
+
 /// Keeps the instances that belong to `study_uid` and to the patient with `mrn`; refuses the
 /// rest, and counts files the viewer cannot open as images (reports, presentation states, damaged
 /// files). Neither is cached.
@@ -500,7 +530,11 @@ fn sort_received(files: Vec<Vec<u8>>, mrn: &str, study_uid: &str) -> Accepted {
     let mut out = Accepted { instances: Vec::new(), modalities: Vec::new(), refused: 0, not_images: 0 };
     for body in files {
         let Ok(instance) = meridian_viewer::open(&body) else {
-            out.not_images += 1;
+            // Saved measurements (presentation states) of this patient's study are kept.
+            match presentation_state(body, Some(mrn), study_uid) {
+                Some(r) => out.instances.push(r),
+                None => out.not_images += 1,
+            }
             continue;
         };
         let text = |g: u16, e: u16| instance.text(g, e);

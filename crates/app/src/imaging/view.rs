@@ -3,9 +3,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use meridian_api::{Measurement, MeasureRequest, MprGeometry, MprPlane, MprProjection, OpenedSeries, OrientationMarkers, RegionStats, RenderRequest, WindowPreset};
+use meridian_api::{AnnotationsSaved, Measurement, MeasureRequest, MprGeometry, SavedAnnotation, MprPlane, MprProjection, OpenedSeries, OrientationMarkers, RegionStats, RenderRequest, WindowPreset};
 use meridian_domain::access::Action;
 use meridian_store::Tx;
+use meridian_viewer::gsps;
 use meridian_viewer::measure::{self, PixelSpacing};
 use meridian_viewer::pipeline::lut::Palette;
 use meridian_viewer::render::{GpuImage, GpuVolume, Plane, Projection, Renderer, Reslice, View};
@@ -33,6 +34,12 @@ pub(crate) struct Gpu {
 /// A decoded series, in display order.
 pub(crate) struct OpenSeries {
     owner: String,
+    /// The local patient the series was opened for.
+    patient_id: String,
+    /// The image each frame is (display order), for presentation states.
+    refs: Vec<gsps::ImageRef>,
+    /// What a presentation state copies from the images.
+    header: gsps::PresentationState,
     opened_at: u64,
     frames: Vec<Frame>,
     luts: Vec<ModalityLut>,
@@ -60,6 +67,46 @@ struct Decoded {
     info: OpenedSeries,
 }
 
+/// A new UID under the UUID-derived root `2.25`.
+fn random_uid() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("2.25.{}", u128::from_be_bytes(bytes) >> 1)
+}
+
+/// The measurements of the latest presentation state that refers to images of this series,
+/// as frames of its display order.
+fn latest_annotations(states: &[Vec<u8>], refs: &[gsps::ImageRef]) -> Vec<SavedAnnotation> {
+    let frame_of = |sop: &str, frame: Option<u32>| refs.iter().position(|r| r.sop_instance_uid == sop && (r.frame.is_none() || r.frame == frame.or(Some(1))));
+    let mut best: Option<(String, Vec<SavedAnnotation>)> = None;
+    for body in states {
+        let (Some(h), Ok(marks)) = (gsps::header(body), gsps::read(body)) else { continue };
+        let found: Vec<SavedAnnotation> = marks
+            .into_iter()
+            .filter_map(|m| {
+                let frame = frame_of(&m.sop_instance_uid, m.frame)? as u32;
+                let measure = match m.graphic {
+                    gsps::Graphic::Polyline(p) => match p.as_slice() {
+                        [a, b] => MeasureRequest::Length { start: *a, end: *b },
+                        [a, v, b] => MeasureRequest::Angle { a: *a, vertex: *v, b: *b },
+                        _ => return None,
+                    },
+                    gsps::Graphic::Ellipse { corner, opposite } => MeasureRequest::Ellipse { corner, opposite },
+                };
+                Some(SavedAnnotation { frame, measure, label: m.label })
+            })
+            .collect();
+        if found.is_empty() {
+            continue;
+        }
+        if best.as_ref().is_none_or(|(created, _)| h.created > *created) {
+            best = Some((h.created, found));
+        }
+    }
+    best.map(|(_, a)| a).unwrap_or_default()
+}
+
 fn handle() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 12];
@@ -81,7 +128,8 @@ fn person_name(pn: &str) -> String {
     if rest.is_empty() { family.to_owned() } else { format!("{family}, {}", rest.join(" ")) }
 }
 
-fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64, gpu: bool, budget: u64) -> Result<Decoded> {
+fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened_at: u64, gpu: bool, budget: u64) -> Result<Decoded> {
+    let mut refs: Vec<gsps::ImageRef> = Vec::new();
     let mut frames = Vec::new();
     let mut luts = Vec::new();
     let mut geometry = Vec::new();
@@ -127,6 +175,11 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64, gpu: bool,
             }));
             luts.push(instance.modality_lut(index));
             frames.push(frame);
+            refs.push(gsps::ImageRef {
+                sop_class_uid: instance.text(0x0008, 0x0016).unwrap_or_default(),
+                sop_instance_uid: instance.sop_instance_uid().unwrap_or_default(),
+                frame: (instance.frame_count() > 1).then_some(index + 1),
+            });
         }
         if first.is_none() {
             first = Some(instance);
@@ -137,12 +190,13 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64, gpu: bool,
         return Err(AppError::NotFound("image in this series"));
     }
     let sorted = meridian_viewer::sort_slices(&geometry);
-    let mut slots: Vec<Option<(Frame, ModalityLut)>> = frames.into_iter().zip(luts).map(Some).collect();
-    let (mut frames, mut luts) = (Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()));
+    let mut slots: Vec<Option<((Frame, ModalityLut), gsps::ImageRef)>> = frames.into_iter().zip(luts).zip(refs).map(Some).collect();
+    let (mut frames, mut luts, mut refs) = (Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()));
     for &i in &sorted.order {
-        if let Some((f, l)) = slots.get_mut(i).and_then(Option::take) {
+        if let Some(((f, l), r)) = slots.get_mut(i).and_then(Option::take) {
             frames.push(f);
             luts.push(l);
+            refs.push(r);
         }
     }
     let positions = (0..frames.len()).map(|i| sorted.distances.get(i).copied()).collect();
@@ -214,9 +268,30 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, opened_at: u64, gpu: bool,
         mpr,
         mpr_unavailable,
         sizes_vary,
+        annotations: Vec::new(),
+    };
+    let text = |g: u16, e: u16| first.text(g, e).unwrap_or_default();
+    let header = gsps::PresentationState {
+        patient_name: text(0x0010, 0x0010),
+        patient_id: text(0x0010, 0x0020),
+        birth_date: text(0x0010, 0x0030),
+        sex: text(0x0010, 0x0040),
+        study_uid: text(0x0020, 0x000D),
+        study_date: text(0x0008, 0x0020),
+        study_time: text(0x0008, 0x0030),
+        accession: text(0x0008, 0x0050),
+        study_id: text(0x0020, 0x0010),
+        image_series_uid: first.series_instance_uid().unwrap_or_default(),
+        columns,
+        rows,
+        pixel_spacing: spacing,
+        ..gsps::PresentationState::default()
     };
     let series = OpenSeries {
         owner,
+        patient_id,
+        refs,
+        header,
         opened_at,
         frames,
         luts,
@@ -491,14 +566,18 @@ impl App {
                 super::cached_study_of(tx, patient_id, study_uid).await?;
                 tx.touch_dicom_study(study_uid).await?;
                 ctx.detail = Some("open series".into());
-                Ok((tx.dicom_series_bodies(study_uid, series_uid).await?, ctx.session.user_id.clone()))
+                let bodies = tx.dicom_series_bodies(study_uid, series_uid).await?;
+                let states = tx.dicom_bodies_of_modality(study_uid, "PR").await?;
+                Ok(((bodies, states), ctx.session.user_id.clone()))
             })
             .await?;
+        let (bodies, states) = bodies;
         if bodies.is_empty() {
             return Err(AppError::NotFound("series in this study"));
         }
         let opened_at = self.clock.now().unix_seconds() as u64;
         let imaging = self.imaging.clone();
+        let patient = patient_id.to_owned();
         tokio::task::spawn_blocking(move || {
             // Make the renderer now, while the reader waits for the series anyway.
             let gpu = imaging.gpu()?.renderer.is_some();
@@ -513,13 +592,84 @@ impl App {
                 }
                 open.values().map(|s| s.bytes).sum::<u64>()
             };
-            let decoded = decode_series(bodies, user.clone(), opened_at, gpu, WORKSTATION_BUDGET.saturating_sub(held))?;
+            let mut decoded = decode_series(bodies, user.clone(), patient.clone(), opened_at, gpu, WORKSTATION_BUDGET.saturating_sub(held))?;
+            decoded.info.annotations = latest_annotations(&states, &decoded.series.refs);
             let mut open = imaging.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             open.insert(decoded.info.handle.clone(), Arc::new(decoded.series));
             Ok(decoded.info)
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
+    }
+
+    /// Keeps the reader's measurements on an open series as a DICOM Grayscale Softcopy
+    /// Presentation State: in the encrypted cache with the study (it reopens with the series)
+    /// and, when a DICOMweb PACS is configured, on the PACS (STOW-RS), where other viewers show
+    /// it. Each save is a new presentation state; the latest is shown on opening.
+    pub async fn save_annotations(&self, token: &str, handle: &str, marks: &[SavedAnnotation], window: Option<(f64, f64)>) -> Result<AnnotationsSaved> {
+        let session = self.session(token).await?;
+        let series = self.imaging.series(handle, &session.user_id)?;
+        if marks.len() > 1000 {
+            return Err(AppError::Validation("at most 1000 measurements are saved at once".into()));
+        }
+        let mut ps = series.header.clone();
+        for m in marks {
+            let image = m.frame as usize;
+            if image >= series.refs.len() {
+                return Err(AppError::Validation(format!("this series has {} images; image {} does not exist", series.refs.len(), u64::from(m.frame) + 1)));
+            }
+            let finite = |p: &[f64; 2]| p.iter().all(|v| v.is_finite());
+            let graphic = match &m.measure {
+                MeasureRequest::Length { start, end } if finite(start) && finite(end) => gsps::Graphic::Polyline(vec![*start, *end]),
+                MeasureRequest::Angle { a, vertex, b } if finite(a) && finite(vertex) && finite(b) => gsps::Graphic::Polyline(vec![*a, *vertex, *b]),
+                MeasureRequest::Ellipse { corner, opposite } if finite(corner) && finite(opposite) => gsps::Graphic::Ellipse { corner: *corner, opposite: *opposite },
+                _ => return Err(AppError::Validation("measurement points must be finite numbers".into())),
+            };
+            let label: String = m.label.chars().filter(|c| !c.is_control()).take(200).collect();
+            ps.marks.push(gsps::Mark { image, graphic, label });
+        }
+        ps.images = series.refs.clone();
+        ps.window = window.filter(|(c, w)| c.is_finite() && w.is_finite());
+        let now = self.clock.now().to_rfc3339();
+        let digits: String = now.chars().filter(char::is_ascii_digit).collect();
+        ps.created_date = digits.get(..8).unwrap_or_default().to_owned();
+        ps.created_time = digits.get(8..14).unwrap_or_default().to_owned();
+        ps.series_uid = random_uid();
+        ps.sop_instance_uid = random_uid();
+        ps.instance_number = 1;
+        let study_uid = ps.study_uid.clone();
+        let patient_id = series.patient_id.clone();
+        let bytes = self
+            .audited(token, Action::ViewImages, Target::patient(&patient_id), async |tx: &mut Tx, ctx: &mut Ctx| {
+                ctx.detail = Some("save measurements (presentation state)".into());
+                ps.creator = ctx.session.display_name.replace('^', " ");
+                let bytes = gsps::write(&ps);
+                super::cached_study_of(tx, &patient_id, &study_uid).await?;
+                tx.put_dicom_instance(
+                    &study_uid,
+                    &meridian_store::CachedInstance {
+                        sop_uid: &ps.sop_instance_uid,
+                        series_uid: &ps.series_uid,
+                        series_number: Some(900),
+                        series_description: Some("Measurements"),
+                        modality: Some("PR"),
+                        instance_number: Some(1),
+                        body: &bytes,
+                    },
+                )
+                .await?;
+                Ok(bytes)
+            })
+            .await?;
+        let (stored_on_pacs, pacs_error) = match self.imaging.config().and_then(|c| c.dicomweb_url) {
+            Some(url) => match super::web_client(&url, 64 << 20)?.store(&[&bytes]).await {
+                Ok(o) if o.stored.len() == 1 => (true, None),
+                Ok(_) => (false, Some("the PACS did not accept the presentation state".to_owned())),
+                Err(e) => (false, Some(e.to_string())),
+            },
+            None => (false, None),
+        };
+        Ok(AnnotationsSaved { marks: marks.len() as u32, stored_on_pacs, pacs_error })
     }
 
     /// Draws one frame of an open series: `width * height * 4` bytes of RGBA.

@@ -1,7 +1,7 @@
 //! Imaging against a real Orthanc: the patient's studies by MRN, retrieval over DICOMweb and
 //! DIMSE into the encrypted cache, opening, drawing and measuring, access, eviction, PACS down.
 
-use meridian_api::{ErrorCode, MeasureRequest, MprPlane, MprProjection, MprRequest, RenderRequest, RetrieveVia};
+use meridian_api::{ErrorCode, MeasureRequest, MprPlane, MprProjection, MprRequest, RenderRequest, RetrieveVia, SavedAnnotation};
 use meridian_app::{DimseConfig, ImagingConfig};
 use meridian_demo::dicom::CtSeriesSpec;
 use meridian_pacs::test_support::{MERIDIAN_AET, Orthanc, free_port};
@@ -157,6 +157,24 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
     let bad = w.app.measure(&doc, &opened.handle, 99, &MeasureRequest::Length { start: [0.0, 0.0], end: [1.0, 1.0] }).await.expect_err("no frame 100");
     assert_eq!(meridian_api::ApiError::from(bad).code, ErrorCode::Validation);
 
+    // Measurements are kept as a presentation state: in the cache and on the PACS; reopening
+    // shows them; retrieving the study again brings the presentation state along.
+    let marks = vec![
+        SavedAnnotation { frame: 6, measure: MeasureRequest::Length { start: [10.0, 10.0], end: [40.0, 50.0] }, label: "100.0 mm".into() },
+        SavedAnnotation { frame: 6, measure: MeasureRequest::Ellipse { corner: [31.0, 71.0], opposite: [37.0, 77.0] }, label: "Area 113.1 mm²".into() },
+    ];
+    let saved = w.app.save_annotations(&doc, &opened.handle, &marks, Some((40.0, 400.0))).await.expect("save");
+    assert_eq!((saved.marks, saved.stored_on_pacs, saved.pacs_error.as_deref()), (2, true, None));
+    let pacs = DicomWebClient::new(&orthanc.dicomweb_url(), WebOptions::default()).expect("client");
+    let on_pacs = pacs.search_series(&a.study_uid()).await.expect("qido series");
+    assert!(on_pacs.iter().any(|s| s.modality.as_deref() == Some("PR")), "the presentation state is on the PACS");
+    assert_eq!(w.app.imaging_series(&doc, &pid, &a.study_uid()).await.expect("series").len(), 1, "PR is not a series to open");
+    w.app.close_series(&doc, &opened.handle).await.expect("close");
+    let reopened = w.app.open_series(&doc, &pid, &a.study_uid(), &series[0].series_uid).await.expect("reopen");
+    assert_eq!(reopened.annotations, marks);
+    let again = w.app.retrieve_study(&doc, &pid, &a.study_uid(), RetrieveVia::Dicomweb).await.expect("again");
+    assert_eq!((again.instances, again.presentation_states, again.not_images), (12, 1, 0), "12 images and the presentation state");
+
     // Study B (received over DIMSE) opens and draws too.
     let series_b = w.app.imaging_series(&doc, &pid, &b.study_uid()).await.expect("series b");
     let opened_b = w.app.open_series(&doc, &pid, &b.study_uid(), &series_b[0].series_uid).await.expect("open b");
@@ -167,7 +185,9 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
 
     // Someone else may not draw this user's series, nor open images without the right.
     let other = w.staff("dr.other", "physician").await;
-    let e = w.app.render_frame(&other, &req(0, 40.0, 400.0)).await.expect_err("not theirs");
+    let mine = RenderRequest { handle: reopened.handle.clone(), ..req(0, 40.0, 400.0) };
+    w.app.render_frame(&doc, &mine).await.expect("the owner draws it");
+    let e = w.app.render_frame(&other, &mine).await.expect_err("not theirs");
     assert_eq!(meridian_api::ApiError::from(e).code, ErrorCode::NotFound);
     let e = w.app.imaging_studies(&other, &pid).await.expect_err("not in their care");
     assert_eq!(meridian_api::ApiError::from(e).code, ErrorCode::BreakGlassRequired);

@@ -28,7 +28,9 @@ const STUDY_ROOT_FIND: &str = "1.2.840.10008.5.1.4.1.2.2.1";
 const STUDY_ROOT_MOVE: &str = "1.2.840.10008.5.1.4.1.2.2.2";
 const STUDY_ROOT_GET: &str = "1.2.840.10008.5.1.4.1.2.2.3";
 
-/// The storage SOP classes a C-GET offers to receive by default: the common image classes.
+/// The storage SOP classes a C-GET offers to receive by default: the common image classes and
+/// the objects a reading leaves with a study (presentation states, key images, SR). An archive
+/// fails a C-GET whose study holds a class that was not offered.
 pub const DEFAULT_GET_SOP_CLASSES: &[&str] = &[
     "1.2.840.10008.5.1.4.1.1.2",   // CT Image
     "1.2.840.10008.5.1.4.1.1.2.1", // Enhanced CT Image
@@ -41,6 +43,9 @@ pub const DEFAULT_GET_SOP_CLASSES: &[&str] = &[
     "1.2.840.10008.5.1.4.1.1.6.1", // Ultrasound Image
     "1.2.840.10008.5.1.4.1.1.20",  // Nuclear Medicine Image
     "1.2.840.10008.5.1.4.1.1.128", // PET Image
+    "1.2.840.10008.5.1.4.1.1.11.1", // Grayscale Softcopy Presentation State
+    "1.2.840.10008.5.1.4.1.1.88.59", // Key Object Selection Document
+    "1.2.840.10008.5.1.4.1.1.88.33", // Comprehensive SR
 ];
 
 /// Transfer syntaxes a C-GET offers to receive, one presentation context each, so that the
