@@ -114,6 +114,7 @@ fn main() {
     if let Err(e) = &desktop.app {
         eprintln!("meridian: the database could not be opened: {}", e.message);
     }
+    let closing = desktop.app.as_ref().ok().cloned();
     let result = tauri::Builder::default()
         .manage(desktop)
         .plugin(areas::session())
@@ -123,9 +124,23 @@ fn main() {
         .plugin(areas::admin())
         .plugin(areas::sync())
         .plugin(areas::imaging())
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("meridian: the window could not start: {e}");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!());
+    let app = match result {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("meridian: the window could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    let mut closing = closing;
+    app.run(move |_, event| {
+        // Close the database (checkpoint, then every connection on its own thread) before the
+        // process exits: a connection still closing while libc's exit handlers tear down
+        // SQLCipher's crypto library crashes the process.
+        if let tauri::RunEvent::Exit = event
+            && let Some(core) = closing.take()
+        {
+            tauri::async_runtime::block_on(core.close());
+        }
+    });
 }

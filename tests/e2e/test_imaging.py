@@ -194,6 +194,13 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     click(app, "[data-testid=save-annotations]")
     wait_text(app, "[data-testid=notice]", "Saved 1 measurement here and on the PACS")
 
+    # A quarter turn clockwise: the patient's right (R, on the left) comes to the top.
+    stage.send_keys("]")
+    WebDriverWait(app, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=marker-top]").text == "R")
+    assert app.find_element(By.CSS_SELECTOR, "[data-testid=marker-right]").text == "A"
+    stage.send_keys("[")
+    WebDriverWait(app, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=marker-top]").text == "A")
+
     # Reformats on the GPU: a coronal plane through the middle row shows lung where the nodule
     # lies 19 mm behind it; a 40 mm MIP slab reaches the nodule.
     stage.send_keys("1")

@@ -183,6 +183,14 @@ pub struct RenderRequest {
     /// A reformatted plane of the series' volume instead of frame `frame`.
     #[serde(default)]
     pub mpr: Option<MprRequest>,
+    /// Quarter turns clockwise (0 to 3), applied after the flips.
+    #[serde(default)]
+    pub quarter_turns: u32,
+    /// Mirror left-right, top-bottom.
+    #[serde(default)]
+    pub flip_horizontal: bool,
+    #[serde(default)]
+    pub flip_vertical: bool,
 }
 
 /// Which plane of the volume to draw.

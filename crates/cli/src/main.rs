@@ -289,7 +289,12 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match rt.block_on(run(cli)) {
+    let result = rt.block_on(async {
+        let result = run(cli).await;
+        close_opened().await;
+        result
+    });
+    match result {
         Ok(code) => code,
         Err(e) => {
             let api: ApiError = e.into();
@@ -315,6 +320,23 @@ fn secret(env: &str, prompt: &str) -> Result<String, AppError> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
+/// Apps opened by this run. They are closed before the process exits, on every path (errors
+/// included): a connection still closing on its sqlx worker thread while libc's exit handlers
+/// tear down SQLCipher's crypto library crashes the process (SIGSEGV in sqlite3FreeCodecArg).
+static OPENED: std::sync::Mutex<Vec<App>> = std::sync::Mutex::new(Vec::new());
+
+fn opened(app: App) -> App {
+    OPENED.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(app.clone());
+    app
+}
+
+async fn close_opened() {
+    let apps: Vec<App> = std::mem::take(&mut *OPENED.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    for app in apps {
+        app.close().await;
+    }
+}
+
 async fn open(cli: &Cli) -> Result<App, AppError> {
     let keys = keystore().ok();
     let config = meridian_app::WorkspaceConfig::read(&cli.db);
@@ -329,7 +351,7 @@ async fn open(cli: &Cli) -> Result<App, AppError> {
     };
     let store = Workspace::open(&cli.db, keys.as_ref(), passphrase.as_deref()).await?;
     let policy = config.ok().and_then(|c| c.policy).map_or_else(Policy::default, |p| p.apply(Policy::default()));
-    Ok(App::new(store, Arc::new(SystemClock), policy))
+    Ok(opened(App::new(store, Arc::new(SystemClock), policy)))
 }
 
 /// Stands in for the keyring on machines that have none, where only passphrases open databases.
@@ -425,7 +447,7 @@ async fn create(cli: &Cli, key: KeyArg) -> Result<App, AppError> {
         KeySource::Passphrase => Box::new(NoKeyring),
     };
     let store = Workspace::create(&cli.db, source, keys.as_ref(), passphrase.as_deref()).await?;
-    Ok(App::new(store, Arc::new(SystemClock), Policy::default()))
+    Ok(opened(App::new(store, Arc::new(SystemClock), Policy::default())))
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, AppError> {

@@ -339,8 +339,12 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
     };
     let source_of = StoredValue::new(source_of);
     // Within the core's zoom range (0.01 to 64), so that overlays sit where it draws.
+    let quarter = RwSignal::new(0u32);
+    let flip_h = RwSignal::new(false);
+    let flip_v = RwSignal::new(false);
     let fit_of = move |m: Option<MprPlane>| {
         let [w, h] = source_of.with_value(|f| f(m));
+        let [w, h] = if quarter.get_untracked() % 2 == 1 { [h, w] } else { [w, h] };
         (f64::from(view_w) / w.max(1.0)).min(f64::from(view_h) / h.max(1.0)).clamp(0.05, 32.0)
     };
     let fit = fit_of(None);
@@ -387,6 +391,9 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
         center: center.get_untracked(),
         window: width.get_untracked(),
         invert: invert.get_untracked(),
+        quarter_turns: quarter.get_untracked(),
+        flip_horizontal: flip_h.get_untracked(),
+        flip_vertical: flip_v.get_untracked(),
         mpr: mode.get_untracked().map(|plane| MprRequest {
             plane,
             index: mpr_index.get_untracked()[plane_axis(plane)],
@@ -437,6 +444,9 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
         zoom.track();
         pan.track();
         invert.track();
+        quarter.track();
+        flip_h.track();
+        flip_v.track();
         mode.track();
         mpr_index.track();
         projection.track();
@@ -520,17 +530,24 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
         }
     });
 
+    // The core's transform: out = centre + pan + R(quarter turns) * zoom * F * (q - source centre),
+    // F flipping the source axes first.
     let to_image = move |x: f64, y: f64| -> [f64; 2] {
         let [cols, rows] = source_of.with_value(|f| f(mode.get_untracked()));
-        let z = zoom.get_untracked();
-        let p = pan.get_untracked();
-        [(x - f64::from(view_w) / 2.0 - p[0]) / z + cols / 2.0, (y - f64::from(view_h) / 2.0 - p[1]) / z + rows / 2.0]
+        let (z, p) = (zoom.get_untracked(), pan.get_untracked());
+        let (cos, sin) = turn(quarter.get_untracked());
+        let (fx, fy) = (if flip_h.get_untracked() { -1.0 } else { 1.0 }, if flip_v.get_untracked() { -1.0 } else { 1.0 });
+        let (dx, dy) = (x - f64::from(view_w) / 2.0 - p[0], y - f64::from(view_h) / 2.0 - p[1]);
+        let (ux, uy) = (cos * dx + sin * dy, -sin * dx + cos * dy);
+        [fx * ux / z + cols / 2.0, fy * uy / z + rows / 2.0]
     };
     let to_screen = move |q: [f64; 2]| -> [f64; 2] {
         let [cols, rows] = source_of.with_value(|f| f(mode.get()));
-        let z = zoom.get();
-        let p = pan.get();
-        [(q[0] - cols / 2.0) * z + f64::from(view_w) / 2.0 + p[0], (q[1] - rows / 2.0) * z + f64::from(view_h) / 2.0 + p[1]]
+        let (z, p) = (zoom.get(), pan.get());
+        let (cos, sin) = turn(quarter.get());
+        let (fx, fy) = (if flip_h.get() { -1.0 } else { 1.0 }, if flip_v.get() { -1.0 } else { 1.0 });
+        let (dx, dy) = ((q[0] - cols / 2.0) * fx * z, (q[1] - rows / 2.0) * fy * z);
+        [f64::from(view_w) / 2.0 + p[0] + cos * dx - sin * dy, f64::from(view_h) / 2.0 + p[1] + sin * dx + cos * dy]
     };
     let local = move |ev: &web_sys::MouseEvent| -> Option<(f64, f64)> {
         let el = stage.get_untracked()?;
@@ -610,6 +627,9 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
         tool.set(if mode.get_untracked().is_some() || sizes_vary { Tool::Pan } else { t });
     };
     let reset = move || {
+        quarter.set(0);
+        flip_h.set(false);
+        flip_v.set(false);
         zoom.set(fit_of(mode.get_untracked()));
         pan.set([0.0, 0.0]);
         invert.set(false);
@@ -633,6 +653,10 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
             "e" | "E" => { set_tool(Tool::Ellipse); true }
             "p" | "P" => { set_tool(Tool::Pan); true }
             "i" | "I" => { invert.update(|v| *v = !*v); true }
+            "]" => { quarter.update(|q| *q = (*q + 1) % 4); zoom.set(fit_of(mode.get_untracked())); true }
+            "[" => { quarter.update(|q| *q = (*q + 3) % 4); zoom.set(fit_of(mode.get_untracked())); true }
+            "h" | "H" => { flip_h.update(|v| *v = !*v); true }
+            "v" | "V" => { flip_v.update(|v| *v = !*v); true }
             "r" | "R" => { reset(); true }
             "+" | "=" => { zoom.update(|z| *z = (*z * 1.25).min(32.0)); true }
             "-" => { zoom.update(|z| *z = (*z / 1.25).max(0.05)); true }
@@ -698,6 +722,8 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
                 }).collect_view()}
                 <button aria-pressed=move || invert.get().to_string() on:click=move |_| invert.update(|v| *v = !*v)>"Invert"</button>
                 <button aria-pressed=move || cine.get().to_string() data-testid="cine" on:click=move |_| cine.update(|c| *c = !*c)>{move || if cine.get() { "Stop cine" } else { "Cine" }}</button>
+                <button title="Rotate 90° clockwise (])" data-testid="rotate" on:click=move |_| { quarter.update(|q| *q = (*q + 1) % 4); zoom.set(fit_of(mode.get_untracked())); }>"Rotate"</button>
+                <button title="Flip left-right (H)" aria-pressed=move || flip_h.get().to_string() on:click=move |_| flip_h.update(|v| *v = !*v)>"Flip"</button>
                 <button on:click=move |_| reset()>"Reset"</button>
                 <button data-testid="save-annotations" disabled=move || saving.get() || annotations.with(Vec::is_empty)
                     title="Keep the measurements with the images (DICOM presentation state), here and on the PACS"
@@ -804,7 +830,7 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
                     <div>{move || tool.get().label()}</div>
                     <div>{move || if cine.get() { "Cine 10 fps" } else { "" }}</div>
                 </div>
-                {move || markers_of(mode.get()).map(|m| view! {
+                {move || markers_of(mode.get()).map(|m| turn_markers(m, quarter.get(), flip_h.get(), flip_v.get())).map(|m| view! {
                     <div class="marker left" data-testid="marker-left">{m.left}</div>
                     <div class="marker right" data-testid="marker-right">{m.right}</div>
                     <div class="marker top" data-testid="marker-top">{m.top}</div>
@@ -817,6 +843,32 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
             </ol>
         </section>
     }
+}
+
+/// cos and sin of `q` quarter turns clockwise (exact).
+fn turn(q: u32) -> (f64, f64) {
+    match q % 4 {
+        0 => (1.0, 0.0),
+        1 => (0.0, 1.0),
+        2 => (-1.0, 0.0),
+        _ => (0.0, -1.0),
+    }
+}
+
+/// Edge letters after flipping and then turning the image clockwise by quarter turns.
+fn turn_markers(m: OrientationMarkers, quarter: u32, flip_h: bool, flip_v: bool) -> OrientationMarkers {
+    let OrientationMarkers { mut left, mut right, mut top, mut bottom } = m;
+    if flip_h {
+        std::mem::swap(&mut left, &mut right);
+    }
+    if flip_v {
+        std::mem::swap(&mut top, &mut bottom);
+    }
+    for _ in 0..quarter % 4 {
+        // Clockwise: what was on the left is now at the top.
+        (top, right, bottom, left) = (left, top, right, bottom);
+    }
+    OrientationMarkers { left, right, top, bottom }
 }
 
 /// Which of `OpenedSeries::mpr.counts` a plane steps through.

@@ -388,6 +388,9 @@ impl OpenSeries {
         let mut view = View::new(req.width, req.height, display.clone());
         view.zoom = req.zoom.clamp(0.01, 64.0);
         view.pan = req.pan;
+        view.rotation_degrees = 90.0 * f64::from(req.quarter_turns % 4);
+        view.flip_horizontal = req.flip_horizontal;
+        view.flip_vertical = req.flip_vertical;
         if let Some(m) = req.mpr {
             // Reformats interpolate between slices, as readers expect of MPR.
             view.sampling = meridian_viewer::render::Sampling::Linear;

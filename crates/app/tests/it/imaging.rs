@@ -29,6 +29,20 @@ fn config(orthanc: &Orthanc, cache_max_mb: u64) -> ImagingConfig {
     }
 }
 
+/// The centroid of the nodule's grey band (90 HU at 40/400: 150 to 200) in a 256 x 256 render.
+fn nodule_centre(rgba: &[u8]) -> (u32, u32) {
+    let (mut sx, mut sy, mut n) = (0u32, 0u32, 0u32);
+    for y in 0..256 {
+        for x in 0..256 {
+            if (150..200).contains(&grey(rgba, 256, x, y)) {
+                (sx, sy, n) = (sx + x, sy + y, n + 1);
+            }
+        }
+    }
+    assert!(n > 100, "the nodule is drawn ({n} pixels)");
+    (sx / n, sy / n)
+}
+
 fn grey(rgba: &[u8], width: u32, x: u32, y: u32) -> u8 {
     rgba[((y * width + x) * 4) as usize]
 }
@@ -103,6 +117,9 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
         window,
         invert: false,
         mpr: None,
+        quarter_turns: 0,
+        flip_horizontal: false,
+        flip_vertical: false,
     };
     let lesion = w.app.render_frame(&doc, &req(6, 40.0, 400.0)).await.expect("render");
     // Drawn by wgpu (lavapipe in CI), not the CPU fallback.
@@ -118,6 +135,13 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
     // A lung window shows the lung parenchyma grey instead of black.
     let lung_window = w.app.render_frame(&doc, &req(6, -600.0, 1500.0)).await.expect("render");
     assert!(grey(&lung_window, 256, 28, 148) > 40);
+    // A quarter turn clockwise carries the nodule from (67, 147) to (107, 67); a left-right flip
+    // mirrors it about the centre column.
+    let turned = w.app.render_frame(&doc, &RenderRequest { quarter_turns: 1, ..req(6, 40.0, 400.0) }).await.expect("render");
+    assert_eq!(nodule_centre(&lesion), (67, 147));
+    assert_eq!(nodule_centre(&turned), (107, 67));
+    let flipped = w.app.render_frame(&doc, &RenderRequest { flip_horizontal: true, ..req(6, 40.0, 400.0) }).await.expect("render");
+    assert_eq!(nodule_centre(&flipped), (187, 147), "mirrored about the centre column");
     let inverted = w.app.render_frame(&doc, &RenderRequest { invert: true, ..req(6, 40.0, 400.0) }).await.expect("render");
     assert_eq!(grey(&inverted, 256, 28, 148), 255);
 

@@ -59,7 +59,7 @@ fn demo_database_holds_no_plaintext_patient_data() {
         .env("MERIDIAN_TOTP", "000000")
         .output()
         .unwrap();
-    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(bad.status.code(), Some(2), "{:?} {}", bad.status, text(&bad));
     assert!(text(&bad).contains("invalid-credentials"), "{}", text(&bad));
 }
 
