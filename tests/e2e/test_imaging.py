@@ -133,6 +133,10 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     click(app, "[data-testid=open-study]")
     wait(app, "[data-testid=viewer]")
     n = wait_drawn(app, 0)
+    # The series strip shows a thumbnail drawn off screen from the middle image.
+    thumb = wait(app, "[data-testid=thumbnail]")
+    assert thumb.get_attribute("src").startswith("data:image/bmp;base64,")
+    assert app.execute_script("return arguments[0].naturalWidth", thumb) == 64
 
     # Corner text and orientation: the patient, the series, image 21 of 40, W/L 400/40.
     assert mrn in app.find_element(By.CSS_SELECTOR, "[data-testid=overlay-patient]").text

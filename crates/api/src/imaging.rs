@@ -86,6 +86,9 @@ pub struct SeriesRow {
     pub modality: Option<String>,
     pub description: Option<String>,
     pub instances: u32,
+    /// A 64 x 64 picture of the middle image (a `data:image/bmp;base64,` URL), drawn with the
+    /// file's own window; `None` when it cannot be drawn.
+    pub thumbnail: Option<String>,
 }
 
 /// A named window, e.g. `Brain 40/80`.

@@ -161,6 +161,18 @@ impl Tx {
             .await?)
     }
 
+    /// The middle instance of a cached series (by instance number), for its thumbnail.
+    pub async fn dicom_series_middle(&mut self, study_uid: &str, series_uid: &str) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar(
+            "SELECT body FROM dicom_instance WHERE study_uid = ?1 AND series_uid = ?2 ORDER BY instance_number, sop_uid
+             LIMIT 1 OFFSET (SELECT count(*) / 2 FROM dicom_instance WHERE study_uid = ?1 AND series_uid = ?2)",
+        )
+        .bind(study_uid)
+        .bind(series_uid)
+        .fetch_optional(&mut *self.tx)
+        .await?)
+    }
+
     /// The bodies of a cached study's instances of one modality (e.g. `PR` presentation states).
     pub async fn dicom_bodies_of_modality(&mut self, study_uid: &str, modality: &str) -> Result<Vec<Vec<u8>>> {
         Ok(sqlx::query_scalar("SELECT body FROM dicom_instance WHERE study_uid = ? AND modality = ? ORDER BY sop_uid")

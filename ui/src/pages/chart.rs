@@ -34,6 +34,9 @@ pub fn Chart(patient_id: String) -> impl IntoView {
     });
     let tab = RwSignal::new(Tab::Summary);
     let pid = StoredValue::new(patient_id);
+    // Read once: tracking the session here would rebuild the chart (and lose typed text) when
+    // a lock or unlock refreshes it.
+    let can_images = state.session.with_untracked(|s| s.as_ref().is_some_and(|s| s.can("view-images")));
     view! {
         {move || match summary.get() {
             None => view! { <p class="muted">"Opening chart…"</p> }.into_any(),
@@ -48,7 +51,7 @@ pub fn Chart(patient_id: String) -> impl IntoView {
                     <Banner banner=banner/>
                     <Conflicts patient_id=pid.get_value() on_done=move || reload.update(|n| *n += 1)/>
                     <div class="tabs" role="tablist">
-                        {[(Tab::Summary, "Summary"), (Tab::Vitals, "Vitals"), (Tab::Labs, "Labs"), (Tab::Encounters, "Encounters"), (Tab::Notes, "Notes"), (Tab::Imaging, "Imaging")].into_iter().filter(|(t, _)| *t != Tab::Imaging || state.can("view-images")).map(|(t, label)| view! {
+                        {[(Tab::Summary, "Summary"), (Tab::Vitals, "Vitals"), (Tab::Labs, "Labs"), (Tab::Encounters, "Encounters"), (Tab::Notes, "Notes"), (Tab::Imaging, "Imaging")].into_iter().filter(|(t, _)| *t != Tab::Imaging || can_images).map(|(t, label)| view! {
                             <button role="tab" id=format!("tab-{}", label.to_lowercase()) class:active=move || tab.get() == t aria-selected=move || (tab.get() == t).to_string()
                                 on:click=move |_| tab.set(t)>{label}</button>
                         }).collect_view()}

@@ -207,7 +207,13 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
                         {rows.into_iter().map(|r| {
                             let uid = r.series_uid.clone();
                             let label = format!("{} {} · {} im", r.modality.clone().unwrap_or_default(), r.description.clone().unwrap_or_else(|| format!("Series {}", r.number.unwrap_or(0))), r.instances);
-                            view! { <button on:click=move |_| open_one(study.get_value(), uid.clone(), None)>{label}</button> }
+                            let thumb = r.thumbnail.clone();
+                            view! {
+                                <button class="series-button" data-testid="series-button" on:click=move |_| open_one(study.get_value(), uid.clone(), None)>
+                                    {thumb.map(|src| view! { <img src=src width="64" height="64" alt="" data-testid="thumbnail"/> })}
+                                    <span>{label}</span>
+                                </button>
+                            }
                         }).collect_view()}
                     </div>
                 }

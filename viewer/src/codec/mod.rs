@@ -162,6 +162,12 @@ fn decode_encapsulated(
             });
         }
     };
+    // Grey 16-bit samples (most CT/MR codecs' output): one pass to values.
+    if decoded.bytes_per_sample == 2 && !decoded.planar && px.samples_per_pixel == 1 && decoded.photometric == px.photometric
+        && let Some(f) = native::grey16_le(&decoded.bytes, px)
+    {
+        return Ok((f, decoded.path));
+    }
     let layout = Layout {
         planar: decoded.planar,
         big_endian: false,

@@ -2,7 +2,7 @@
 //! per byte plane, most significant byte first, sample by sample. Works for any number of bytes
 //! per sample, so 32-bit (RT dose) frames decode like 8- and 16-bit ones.
 
-use super::{Decoded, codec_error, pixeldata, unsupported};
+use super::{Decoded, codec_error, unsupported};
 use crate::error::DecodeError;
 use crate::instance::ImagePixel;
 use crate::syntax::TransferSyntax;
@@ -52,33 +52,43 @@ pub(crate) fn decode(
             )));
         }
     }
-    // dicom-pixeldata's RLE adapter handles 8 and 16 bits allocated; 32-bit (RT dose) is ours.
-    // The adapter indexes past its segment buffer (a panic) when a segment is short, so every
-    // segment's decoded length is counted first; counting only walks the PackBits headers.
+    // 8 and 16 bits allocated: each segment is unpacked into its byte plane with slice copies
+    // and fills, and the planes are interleaved into little-endian samples in one pass (about
+    // twice as fast as dicom-pixeldata's adapter, which also panics on a short segment).
     if bps <= 2 {
+        let mut planes = Vec::with_capacity(offsets.len());
         for (k, &start) in offsets.iter().enumerate() {
             let end = offsets.get(k + 1).copied().unwrap_or(data.len());
-            let written = unpack(&data[start..end], pixels, |_, _| {});
-            if written < pixels {
+            let plane = unpack_plane(&data[start..end], pixels);
+            if plane.len() < pixels {
                 return Err(err(format!(
-                    "RLE segment {k} decodes to {written} bytes, frame needs {pixels}"
+                    "RLE segment {k} decodes to {} bytes, frame needs {pixels}",
+                    plane.len()
                 )));
             }
+            planes.push(plane);
         }
-        let bytes = pixeldata::decode(pixeldata::Source::Encapsulated(data), px, syntax, frame)?;
-        if bytes.len() != pixels * spp * bps {
-            return Err(err(format!(
-                "RLE decoder returned {} bytes, frame needs {}",
-                bytes.len(),
-                pixels * spp * bps
-            )));
-        }
+        let bytes = match (bps, spp) {
+            (1, 1) => planes.swap_remove(0),
+            (2, 1) => planes[0].iter().zip(&planes[1]).flat_map(|(hi, lo)| [*lo, *hi]).collect(),
+            _ => {
+                let mut out = vec![0u8; pixels * spp * bps];
+                for (k, plane) in planes.iter().enumerate() {
+                    let (sample, byte) = (k / bps, bps - 1 - (k % bps));
+                    let stride = spp * bps;
+                    for (i, v) in plane.iter().enumerate() {
+                        out[sample * bps + byte + i * stride] = *v;
+                    }
+                }
+                out
+            }
+        };
         return Ok(Decoded {
             bytes,
             bytes_per_sample: bps,
             planar: false,
             photometric: px.photometric.clone(),
-            path: pixeldata::PATH,
+            path: "meridian: RLE",
         });
     }
     let mut out = vec![0u8; pixels * spp * bps];
@@ -103,6 +113,28 @@ pub(crate) fn decode(
         photometric: px.photometric.clone(),
         path: "meridian: RLE over 16 bits allocated",
     })
+}
+
+/// One PackBits segment into a plane of at most `limit` bytes (fewer when the segment is short).
+fn unpack_plane(src: &[u8], limit: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(limit);
+    let mut pos = 0;
+    while pos < src.len() && out.len() < limit {
+        let n = src[pos] as i8;
+        pos += 1;
+        if n >= 0 {
+            let count = (n as usize + 1).min(limit - out.len());
+            let end = (pos + count).min(src.len());
+            out.extend_from_slice(&src[pos..end]);
+            pos += n as usize + 1;
+        } else if n != -128 {
+            let Some(&b) = src.get(pos) else { break };
+            pos += 1;
+            let count = ((1 - isize::from(n)) as usize).min(limit - out.len());
+            out.resize(out.len() + count, b);
+        }
+    }
+    out
 }
 
 /// PackBits: `n` in 0..=127 copies `n + 1` bytes, -127..=-1 repeats the next byte `1 - n` times,

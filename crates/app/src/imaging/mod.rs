@@ -168,26 +168,40 @@ impl App {
         Ok(RetrieveReport { via, instances, presentation_states: states, bytes, refused_other_patient: accepted.refused, not_images: accepted.not_images, evicted_studies: evicted })
     }
 
-    /// The series of a cached study.
+    /// The series of a cached study, each with a thumbnail of its middle image.
     pub async fn imaging_series(&self, token: &str, patient_id: &str, study_uid: &str) -> Result<Vec<SeriesRow>> {
-        self.audited(token, Action::ViewImages, Target::patient(patient_id), async |tx: &mut Tx, _ctx: &mut Ctx| {
-            cached_study_of(tx, patient_id, study_uid).await?;
-            Ok(tx
-                .dicom_series(study_uid)
-                .await?
-                .into_iter()
+        let rows = self
+            .audited(token, Action::ViewImages, Target::patient(patient_id), async |tx: &mut Tx, _ctx: &mut Ctx| {
+                cached_study_of(tx, patient_id, study_uid).await?;
+                let mut rows = Vec::new();
                 // Presentation states (saved measurements) are not series to open.
-                .filter(|s| s.modality.as_deref() != Some("PR"))
-                .map(|s| SeriesRow {
-                    series_uid: s.series_uid,
-                    number: s.number,
-                    modality: s.modality,
-                    description: s.description,
-                    instances: s.instances as u32,
+                for s in tx.dicom_series(study_uid).await?.into_iter().filter(|s| s.modality.as_deref() != Some("PR")) {
+                    let middle = tx.dicom_series_middle(study_uid, &s.series_uid).await?;
+                    let row = SeriesRow {
+                        series_uid: s.series_uid,
+                        number: s.number,
+                        modality: s.modality,
+                        description: s.description,
+                        instances: s.instances as u32,
+                        thumbnail: None,
+                    };
+                    rows.push((row, middle));
+                }
+                Ok(rows)
+            })
+            .await?;
+        let gpu = self.imaging.clone();
+        tokio::task::spawn_blocking(move || {
+            let gpu = gpu.gpu().ok();
+            rows.into_iter()
+                .map(|(mut row, middle)| {
+                    row.thumbnail = middle.and_then(|body| view::thumbnail(&body, gpu.as_deref()));
+                    row
                 })
-                .collect())
+                .collect()
         })
         .await
+        .map_err(|e| AppError::Internal(e.to_string()))
     }
 
     /// Imports every DICOM image under `folder` (a CD/DVD with a DICOMDIR, or any folder) into

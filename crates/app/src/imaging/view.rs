@@ -67,6 +67,52 @@ struct Decoded {
     info: OpenedSeries,
 }
 
+/// Thumbnail side, pixels.
+const THUMB: u32 = 64;
+
+/// A thumbnail of the first frame of a file, drawn off screen (GPU, else CPU) with its own
+/// window and fitted into 64 x 64, as a `data:image/bmp;base64,` URL.
+pub(crate) fn thumbnail(body: &[u8], gpu: Option<&Gpu>) -> Option<String> {
+    let instance = meridian_viewer::open(body).ok()?;
+    let frame = instance.frame(0).ok()?;
+    let mut view = View::new(THUMB, THUMB, instance.default_display(0));
+    view.zoom = view.fit_zoom([f64::from(frame.columns), f64::from(frame.rows)]);
+    view.sampling = meridian_viewer::render::Sampling::Linear;
+    let rgba = match gpu.and_then(|g| g.renderer.as_ref()) {
+        Some(r) => {
+            let r = r.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let image = r.upload_frame(&frame, instance.palette()).ok()?;
+            r.render_to_rgba(&image, &view).ok()?
+        }
+        None => cpu_view(&frame, &view.display, &view),
+    };
+    Some(format!("data:image/bmp;base64,{}", <base64ct::Base64 as base64ct::Encoding>::encode_string(&bmp(&rgba, THUMB, THUMB))))
+}
+
+/// A 32-bit BMP (rows bottom up, BGRA) of RGBA pixels.
+fn bmp(rgba: &[u8], width: u32, height: u32) -> Vec<u8> {
+    let data = width * height * 4;
+    let mut out = Vec::with_capacity(54 + data as usize);
+    out.extend(b"BM");
+    out.extend((54 + data).to_le_bytes());
+    out.extend([0u8; 4]);
+    out.extend(54u32.to_le_bytes());
+    out.extend(40u32.to_le_bytes());
+    out.extend((width as i32).to_le_bytes());
+    out.extend((height as i32).to_le_bytes());
+    out.extend(1u16.to_le_bytes());
+    out.extend(32u16.to_le_bytes());
+    out.extend([0u8; 4]);
+    out.extend(data.to_le_bytes());
+    out.extend([0u8; 16]);
+    for row in rgba.chunks_exact(width as usize * 4).rev() {
+        for p in row.chunks_exact(4) {
+            out.extend([p[2], p[1], p[0], 255]);
+        }
+    }
+    out
+}
+
 /// A new UID under the UUID-derived root `2.25`.
 fn random_uid() -> String {
     use rand::RngCore;
@@ -536,7 +582,7 @@ impl super::Imaging {
     }
 
     /// The renderer, made on first use (a GPU adapter, else the CPU path).
-    fn gpu(&self) -> Result<Arc<Gpu>> {
+    pub(super) fn gpu(&self) -> Result<Arc<Gpu>> {
         let mut slot = self.renderer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(g) = slot.as_ref() {
             return Ok(g.clone());

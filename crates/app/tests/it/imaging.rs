@@ -89,6 +89,9 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
     let series = w.app.imaging_series(&doc, &pid, &a.study_uid()).await.expect("series");
     assert_eq!(series.len(), 1);
     assert_eq!((series[0].instances, series[0].modality.as_deref()), (12, Some("CT")));
+    let thumb = series[0].thumbnail.as_deref().expect("a thumbnail");
+    assert!(thumb.starts_with("data:image/bmp;base64,Qk"), "a BMP data URL");
+    assert!(thumb.len() > 64 * 64 * 4, "64 x 64 pixels");
     let opened = w.app.open_series(&doc, &pid, &a.study_uid(), &series[0].series_uid).await.expect("open");
     assert_eq!((opened.frames, opened.rows, opened.columns), (12, 128, 128));
     assert_eq!(opened.pixel_spacing, Some([2.0, 2.0]));
