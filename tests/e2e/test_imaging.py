@@ -229,6 +229,12 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     click(app, "[data-testid=plane-sagittal]")
     wait_text(app, "[data-testid=overlay-frame]", "Sagittal 129/256")
     assert app.find_element(By.CSS_SELECTOR, "[data-testid=marker-left]").text == "A"
+    n = wait_drawn(app, n)
+    click(app, "[data-testid=plane-oblique]")
+    wait_text(app, "[data-testid=overlay-frame]", "Oblique 30°")
+    n = wait_drawn(app, n)
+    stage.send_keys(".")
+    wait_text(app, "[data-testid=overlay-frame]", "Oblique 35°")
     wait_drawn(app, n)
     click(app, "[data-testid=plane-stack]")
     wait_text(app, "[data-testid=overlay-frame]", "Im 23/40")

@@ -203,6 +203,8 @@ pub enum MprPlane {
     Axial,
     Coronal,
     Sagittal,
+    /// The coronal plane turned about the slice axis by `MprRequest::angle_deg` (90: sagittal).
+    Oblique,
 }
 
 /// How values across the slab are combined.
@@ -223,17 +225,23 @@ pub struct MprRequest {
     pub projection: MprProjection,
     /// Slab thickness for MIP/MinIP, mm.
     pub slab_mm: f64,
+    /// For `Oblique`: the turn from coronal about the slice axis, degrees.
+    #[serde(default)]
+    pub angle_deg: f64,
 }
 
 /// The volume's planes, when the series can be reformatted (a regular stack of grey slices).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MprGeometry {
-    /// Plane size in plane pixels (width, height) for axial, coronal, sagittal.
+    /// Plane size in plane pixels (width, height) for axial, coronal, sagittal and oblique (as
+    /// wide as the volume's diagonal, so that every angle fits).
     pub axial: [f64; 2],
     pub coronal: [f64; 2],
     pub sagittal: [f64; 2],
-    /// Positions along each plane's normal: slices, rows, columns.
-    pub counts: [u32; 3],
+    pub oblique: [f64; 2],
+    /// Positions along each plane's normal: slices, rows, columns, and oblique positions (one
+    /// plane pixel apart, centred on the volume).
+    pub counts: [u32; 4],
     /// One plane pixel in mm (the smallest voxel spacing).
     pub plane_pixel_mm: f64,
     /// Voxel spacing: columns, rows, slices (mm).

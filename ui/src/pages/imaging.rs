@@ -328,7 +328,8 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
     // Stack mode shows the frames; a plane shows a reformat of the volume.
     let mode = RwSignal::new(None::<MprPlane>);
     let mpr = series.mpr.clone();
-    let mpr_index = RwSignal::new(mpr.as_ref().map_or([0.0; 3], |m| m.counts.map(|c| f64::from(c / 2))));
+    let mpr_index = RwSignal::new(mpr.as_ref().map_or([0.0; 4], |m| m.counts.map(|c| f64::from(c / 2))));
+    let angle = RwSignal::new(30.0f64);
     let projection = RwSignal::new(MprProjection::Slice);
     let slab = RwSignal::new(10.0f64);
     let source_of = {
@@ -339,6 +340,7 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
                 (Some(MprPlane::Axial), Some(g)) => g.axial,
                 (Some(MprPlane::Coronal), Some(g)) => g.coronal,
                 (Some(MprPlane::Sagittal), Some(g)) => g.sagittal,
+                (Some(MprPlane::Oblique), Some(g)) => g.oblique,
                 _ => native,
             }
         }
@@ -405,6 +407,7 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
             index: mpr_index.get_untracked()[plane_axis(plane)],
             projection: projection.get_untracked(),
             slab_mm: slab.get_untracked(),
+            angle_deg: angle.get_untracked(),
         }),
     };
     let paint = move |bytes: &[u8]| -> Option<()> {
@@ -457,6 +460,7 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
         mpr_index.track();
         projection.track();
         slab.track();
+        angle.track();
         draw();
     });
     let section = NodeRef::<leptos::html::Section>::new();
@@ -500,7 +504,7 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
         n
     });
     let frames = series.frames;
-    let counts = mpr.as_ref().map_or([0; 3], |m| m.counts);
+    let counts = mpr.as_ref().map_or([0; 4], |m| m.counts);
     let step = move |d: i64| match mode.get_untracked() {
         Some(plane) => {
             let i = plane_axis(plane);
@@ -659,6 +663,8 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
             "e" | "E" => { set_tool(Tool::Ellipse); true }
             "p" | "P" => { set_tool(Tool::Pan); true }
             "i" | "I" => { invert.update(|v| *v = !*v); true }
+            "," if mode.get_untracked() == Some(MprPlane::Oblique) => { angle.update(|a| *a -= 5.0); true }
+            "." if mode.get_untracked() == Some(MprPlane::Oblique) => { angle.update(|a| *a += 5.0); true }
             "]" => { quarter.update(|q| *q = (*q + 1) % 4); zoom.set(fit_of(mode.get_untracked())); true }
             "[" => { quarter.update(|q| *q = (*q + 3) % 4); zoom.set(fit_of(mode.get_untracked())); true }
             "h" | "H" => { flip_h.update(|v| *v = !*v); true }
@@ -696,6 +702,8 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
             match m {
                 Some(MprPlane::Coronal) => coronal.clone(),
                 Some(MprPlane::Sagittal) => sagittal.clone(),
+                // Letters of an oblique plane would need its direction: none rather than wrong ones.
+                Some(MprPlane::Oblique) => None,
                 _ => stack.clone(),
             }
         }
@@ -704,7 +712,7 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
     let names = mpr.as_ref().map_or_else(|| ["Axial".to_owned(), "Coronal".to_owned(), "Sagittal".to_owned()], |m| m.names.clone());
     let plane_name = {
         let names = names.clone();
-        move |p: MprPlane| names[plane_axis(p)].clone()
+        move |p: MprPlane| if p == MprPlane::Oblique { format!("Oblique {:.0}°", angle.get()) } else { names[plane_axis(p)].clone() }
     };
     let why_not = series.mpr_unavailable.clone().unwrap_or_default();
     let unit = series.unit.clone();
@@ -764,8 +772,8 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
                     }>"Save"</button>
                 <span class="group" role="group" aria-label="Plane">
                     <button aria-pressed=move || mode.get().is_none().to_string() data-testid="plane-stack" on:click=move |_| set_mode(None)>"Stack"</button>
-                    {[MprPlane::Axial, MprPlane::Coronal, MprPlane::Sagittal].into_iter().map(|p| {
-                        let label = names[plane_axis(p)].clone();
+                    {[MprPlane::Axial, MprPlane::Coronal, MprPlane::Sagittal, MprPlane::Oblique].into_iter().map(|p| {
+                        let label = if p == MprPlane::Oblique { "Oblique".to_owned() } else { names[plane_axis(p)].clone() };
                         view! {
                             <button aria-pressed=move || (mode.get() == Some(p)).to_string() data-testid=format!("plane-{}", label.to_lowercase())
                                 disabled=!can_reformat title=why_not.clone() on:click=move |_| set_mode(Some(p))>{label.clone()}</button>
@@ -781,6 +789,8 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
                     <option value="mip">"MIP"</option>
                     <option value="minip">"MinIP"</option>
                 </select>
+                <label class="slab" title="Oblique: the coronal plane turned about the slice axis (, and . turn by 5°)">"Angle° "<input type="number" min="-180" max="180" step="5" data-testid="angle" disabled=move || mode.get() != Some(MprPlane::Oblique) prop:value=move || angle.get().to_string()
+                    on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse::<f64>() { angle.set(v.clamp(-180.0, 180.0)); } }/></label>
                 <label class="slab">"Slab mm "<input type="number" min="1" max="500" step="1" data-testid="slab" prop:value=move || slab.get().to_string()
                     on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse::<f64>() { slab.set(v.clamp(1.0, 500.0)); } }/></label>
                 <select aria-label="Window preset" on:change=move |ev| {
@@ -883,6 +893,7 @@ fn plane_axis(p: MprPlane) -> usize {
         MprPlane::Axial => 0,
         MprPlane::Coronal => 1,
         MprPlane::Sagittal => 2,
+        MprPlane::Oblique => 3,
     }
 }
 

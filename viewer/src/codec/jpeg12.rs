@@ -61,12 +61,17 @@ pub(crate) fn read_sof(data: &[u8]) -> Option<SofInfo> {
     }
 }
 
+/// Bits looked up at once when decoding a Huffman code.
+const LOOKUP_BITS: u32 = 9;
+
 #[derive(Debug, Clone, Default)]
 struct Huffman {
     maxcode: [i32; 17],
     valptr: [i32; 17],
     mincode: [i32; 17],
     values: Vec<u8>,
+    /// For the next `LOOKUP_BITS` bits: `length << 8 | value` of a code that short, else 0.
+    lookup: Vec<u16>,
 }
 
 impl Huffman {
@@ -89,6 +94,21 @@ impl Huffman {
                 h.maxcode[l] = code - 1;
             }
             code <<= 1;
+        }
+        h.lookup = vec![0; 1 << LOOKUP_BITS];
+        for l in 1..=LOOKUP_BITS as usize {
+            if h.maxcode[l] < h.mincode[l] {
+                continue;
+            }
+            for code in h.mincode[l]..=h.maxcode[l] {
+                let Some(&value) = h.values.get((h.valptr[l] + code - h.mincode[l]) as usize) else { continue };
+                // Every bit pattern that starts with this code.
+                let shift = LOOKUP_BITS as usize - l;
+                let first = (code as usize) << shift;
+                for entry in &mut h.lookup[first..first + (1 << shift)] {
+                    *entry = (l as u16) << 8 | u16::from(value);
+                }
+            }
         }
         h
     }
@@ -152,15 +172,31 @@ impl<'a> Bits<'a> {
         b
     }
 
+    /// The next `s` (at most 16) bits as a number.
     fn receive(&mut self, s: u8) -> i32 {
-        let mut v = 0;
-        for _ in 0..s {
-            v = (v << 1) | self.bit();
+        if s == 0 {
+            return 0;
         }
+        if self.nbits < u32::from(s) {
+            self.fill();
+        }
+        let v = (self.acc >> (64 - u32::from(s))) as i32;
+        self.acc <<= s;
+        self.nbits = self.nbits.saturating_sub(u32::from(s));
         v
     }
 
     fn decode(&mut self, h: &Huffman) -> Result<u8, String> {
+        if self.nbits < LOOKUP_BITS {
+            self.fill();
+        }
+        let entry = h.lookup[(self.acc >> (64 - LOOKUP_BITS)) as usize];
+        if entry != 0 {
+            let len = u32::from(entry >> 8);
+            self.acc <<= len;
+            self.nbits -= len;
+            return Ok(entry as u8);
+        }
         let mut code = self.bit();
         for l in 1..=16 {
             if code <= h.maxcode[l] {
@@ -252,8 +288,11 @@ impl Idct {
     /// Inverse DCT of `coef` (natural order), level shift and clamp to `max`.
     fn run(&self, coef: &[f32; 64], offset: f32, max: f32, out: &mut [u16], stride: usize) {
         let mut tmp = [0f32; 64];
-        // Rows: for each frequency row v, spatial x.
+        // Rows: for each frequency row v, spatial x. A row of zero coefficients stays zero.
         for v in 0..8 {
+            if coef[v * 8..v * 8 + 8].iter().all(|c| *c == 0.0) {
+                continue;
+            }
             for x in 0..8 {
                 let mut s = 0.0;
                 for u in 0..8 {

@@ -274,11 +274,13 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened
         Ok(sp) => {
             let dims = [frames[0].columns, frames[0].rows, frames.len() as u32];
             let size = |plane| Reslice::slice(plane, sp).source_size(dims);
+            let oblique = oblique_extent(dims, sp);
             let geometry = MprGeometry {
                 axial: size(Plane::Axial { slice: 0.0 }),
                 coronal: size(Plane::Coronal { row: 0.0 }),
                 sagittal: size(Plane::Sagittal { column: 0.0 }),
-                counts: [dims[2], dims[1], dims[0]],
+                oblique: [oblique.0 / oblique.2, oblique.1 / oblique.2],
+                counts: [dims[2], dims[1], dims[0], (oblique.0 / oblique.2).round().max(1.0) as u32],
                 plane_pixel_mm: sp[0].min(sp[1]).min(sp[2]),
                 spacing: sp,
                 coronal_markers: orientation.and_then(|o| plane_markers(o, true)),
@@ -350,6 +352,13 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened
         bytes: total,
     };
     Ok(Decoded { series, info })
+}
+
+/// The oblique plane's width (the volume's diagonal across a slice) and height (the stack's
+/// extent), mm, and one plane pixel, mm.
+fn oblique_extent(dims: [u32; 3], sp: [f64; 3]) -> (f64, f64, f64) {
+    let (w, h, d) = (f64::from(dims[0]) * sp[0], f64::from(dims[1]) * sp[1], f64::from(dims[2]) * sp[2]);
+    (w.hypot(h), d, sp[0].min(sp[1]).min(sp[2]))
 }
 
 /// Names of the three reformats (through the stack, columns across, rows across) from the
@@ -470,6 +479,10 @@ impl OpenSeries {
             MprPlane::Axial => slices,
             MprPlane::Coronal => rows,
             MprPlane::Sagittal => columns,
+            MprPlane::Oblique => {
+                let (width, _, pixel) = oblique_extent([columns, rows, slices], spacing);
+                (width / pixel).round().max(1.0) as u32
+            }
         };
         if !(m.index.is_finite() && m.index >= 0.0 && m.index < f64::from(count)) {
             return Err(AppError::Validation(format!("this plane has {count} positions")));
@@ -498,6 +511,23 @@ impl OpenSeries {
             MprPlane::Axial => Plane::Axial { slice: m.index },
             MprPlane::Coronal => Plane::Coronal { row: m.index },
             MprPlane::Sagittal => Plane::Sagittal { column: m.index },
+            MprPlane::Oblique => {
+                if !m.angle_deg.is_finite() {
+                    return Err(AppError::Validation("the oblique angle must be a number".into()));
+                }
+                // The coronal plane turned about the slice axis, superior up; `index` steps along
+                // its normal one plane pixel at a time, centred on the volume.
+                let (width, height, pixel) = oblique_extent([columns, rows, slices], spacing);
+                let (sin, cos) = m.angle_deg.to_radians().sin_cos();
+                let normal = [-sin, cos, 0.0];
+                let offset = (m.index + 0.5 - f64::from(count) / 2.0) * pixel;
+                let centre = [
+                    f64::from(columns) * spacing[0] / 2.0 + normal[0] * offset,
+                    f64::from(rows) * spacing[1] / 2.0 + normal[1] * offset,
+                    f64::from(slices) * spacing[2] / 2.0,
+                ];
+                Plane::Oblique { center: centre, right: [cos, sin, 0.0], down: [0.0, 0.0, -1.0], size: [width, height] }
+            }
         };
         let projection = match m.projection {
             MprProjection::Slice => Projection::Slice,

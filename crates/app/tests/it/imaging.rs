@@ -161,14 +161,14 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
     // Reformats: the nodule in a coronal plane through its row, and in a 60 mm coronal MIP
     // centred 19 mm away (where the plane itself is lung).
     let mpr = opened.mpr.clone().expect("a regular stack reformats");
-    assert_eq!((mpr.counts, mpr.plane_pixel_mm), ([12, 128, 128], 2.0));
+    assert_eq!((&mpr.counts[..3], mpr.plane_pixel_mm), (&[12, 128, 128][..], 2.0));
     assert_eq!(mpr.coronal, [128.0, 30.0]);
     assert_eq!(mpr.names, ["Axial".to_owned(), "Coronal".to_owned(), "Sagittal".to_owned()]);
     let cm = mpr.coronal_markers.clone().expect("coronal markers");
     assert_eq!((cm.left.as_str(), cm.right.as_str(), cm.top.as_str(), cm.bottom.as_str()), ("R", "L", "H", "F"));
     let sm = mpr.sagittal_markers.clone().expect("sagittal markers");
     assert_eq!((sm.left.as_str(), sm.right.as_str()), ("A", "P"));
-    let plane = |plane, index: f64, projection, slab_mm| RenderRequest { mpr: Some(MprRequest { plane, index, projection, slab_mm }), ..req(0, 40.0, 400.0) };
+    let plane = |plane, index: f64, projection, slab_mm| RenderRequest { mpr: Some(MprRequest { plane, index, projection, slab_mm, angle_deg: 0.0 }), ..req(0, 40.0, 400.0) };
     let coronal = w.app.render_frame(&doc, &plane(MprPlane::Coronal, 73.5, MprProjection::Slice, 0.0)).await.expect("coronal");
     assert!(grey(&coronal, 256, 68, 128) > 120, "nodule in the coronal plane");
     assert_eq!(grey(&coronal, 256, 28, 128), 0, "lung beside it");
@@ -178,6 +178,20 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
     assert!(grey(&mip, 256, 68, 128) > 120, "the MIP slab reaches the nodule");
     let sagittal = w.app.render_frame(&doc, &plane(MprPlane::Sagittal, 33.5, MprProjection::Slice, 0.0)).await.expect("sagittal");
     assert!(sagittal.chunks_exact(4).any(|p| p[0] > 120));
+    // Oblique at 0° is the coronal plane (through the same row, one plane pixel = 2 mm = one
+    // row); at 90° it crosses the nodule like the sagittal plane.
+    let n = mpr.counts[3];
+    assert_eq!(n, (128.0f64 * 2.0 * std::f64::consts::SQRT_2 / 2.0).round() as u32);
+    let oblique = |angle_deg: f64, offset_px: f64| RenderRequest {
+        mpr: Some(MprRequest { plane: MprPlane::Oblique, index: f64::from(n) / 2.0 - 0.5 + offset_px, projection: MprProjection::Slice, slab_mm: 0.0, angle_deg }),
+        width: 362,
+        ..req(0, 40.0, 400.0)
+    };
+    let at_zero = w.app.render_frame(&doc, &oblique(0.0, 10.0)).await.expect("oblique 0");
+    // Row 74 (y = 20 mm) is 10 plane pixels below the centre (y = 0 at row 64)... the nodule shows.
+    assert!(at_zero.chunks_exact(4).filter(|p| (150..200).contains(&p[0])).count() > 50, "the nodule in the oblique plane at 0°");
+    let at_ninety = w.app.render_frame(&doc, &oblique(90.0, 30.0)).await.expect("oblique 90");
+    assert!(at_ninety.chunks_exact(4).filter(|p| (150..200).contains(&p[0])).count() > 50, "the nodule in the oblique plane at 90°");
     let e = w.app.render_frame(&doc, &plane(MprPlane::Sagittal, 128.0, MprProjection::Slice, 0.0)).await.expect_err("past the end");
     assert_eq!(meridian_api::ApiError::from(e).code, ErrorCode::Validation);
 
