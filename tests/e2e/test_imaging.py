@@ -32,12 +32,12 @@ PLUGINS = ["/usr/share/orthanc/plugins/libOrthancDicomWeb.so", "/usr/share/ortha
 def orthanc():
     d = Path(tempfile.mkdtemp(prefix="meridian-e2e-orthanc-"))
     (d / "db").mkdir()
-    http, dicom = free_port(), free_port()
+    http, dicom, move_port = free_port(), free_port(), free_port()
     config = {
         "Name": "meridian-e2e", "HttpPort": http, "DicomPort": dicom, "DicomAet": "ORTHANC",
         "RemoteAccessAllowed": False, "AuthenticationEnabled": False,
         "StorageDirectory": str(d / "db"), "IndexDirectory": str(d / "db"),
-        "DicomModalities": {"MERIDIAN": ["MERIDIAN", "127.0.0.1", free_port()]},
+        "DicomModalities": {"MERIDIAN": ["MERIDIAN", "127.0.0.1", move_port]},
         "DicomAlwaysAllowEcho": True, "DicomAlwaysAllowStore": True, "DicomCheckCalledAet": True,
         "Plugins": PLUGINS, "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
     }
@@ -52,7 +52,7 @@ def orthanc():
         except Exception:  # noqa: BLE001 - not up yet
             assert proc.poll() is None and time.time() < deadline, f"Orthanc did not start; see {d}/orthanc.log"
             time.sleep(0.2)
-    yield {"dicomweb": f"http://127.0.0.1:{http}/dicom-web/", "dimse": f"127.0.0.1:{dicom}"}
+    yield {"dicomweb": f"http://127.0.0.1:{http}/dicom-web/", "dimse": f"127.0.0.1:{dicom}", "move_port": move_port}
     proc.terminate()
     proc.wait(timeout=10)
 
@@ -63,7 +63,8 @@ def imaging_demo(orthanc):
     db = Path(tempfile.mkdtemp(prefix="meridian-e2e-imaging-")) / "demo.db"
     out = subprocess.run(
         [os.environ["MERIDIAN_BIN"], "--db", str(db), "demo", "--patients", "4", "--pacs", orthanc["dicomweb"],
-         "--pacs-dimse", orthanc["dimse"], "--pacs-aet", "ORTHANC", "--imaging-patients", "1"],
+         "--pacs-dimse", orthanc["dimse"], "--pacs-aet", "ORTHANC", "--pacs-move-port", str(orthanc["move_port"]),
+         "--imaging-patients", "1"],
         check=True, capture_output=True, text=True,
     ).stdout
     accounts = {}
@@ -244,14 +245,14 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     wait_text(app, "[data-testid=notice]", "Retrieved 40 images over DIMSE", timeout=60)
     shot(app, "24-imaging-retrieved-over-dimse")
 
-    # Last year's CT retrieved too: opening this year's hangs the prior beside it, and their
-    # stacks scroll together.
+    # Last year's CT retrieved too (over C-MOVE to the workstation's listener): opening this
+    # year's hangs the prior beside it, and their stacks scroll together.
     rows = app.find_elements(By.CSS_SELECTOR, "[data-testid=studies] tbody tr")
     assert len(rows) == 2 and "2025-11-15" in rows[1].text, [r.text for r in rows]
-    prior_retrieve = rows[1].find_element(By.CSS_SELECTOR, "[data-testid=retrieve-dicomweb]")
+    prior_retrieve = rows[1].find_element(By.CSS_SELECTOR, "[data-testid=retrieve-move]")
     app.execute_script("arguments[0].scrollIntoView({block: 'center'})", prior_retrieve)
     prior_retrieve.click()
-    wait_text(app, "[data-testid=notice]", "Retrieved 40 images over DICOMweb", timeout=60)
+    wait_text(app, "[data-testid=notice]", "Retrieved 40 images over C-MOVE", timeout=60)
     WebDriverWait(app, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=open-study]")) == 2)
     click(app, "[data-testid=open-study]")
     wait(app, "[data-testid=hanging]")

@@ -29,6 +29,8 @@ pub struct StudyList {
     /// not, data-free (cached studies are still listed).
     pub pacs_error: Option<String>,
     pub pacs_configured: bool,
+    /// The ways this workstation can retrieve from its PACS.
+    pub retrieve_options: Vec<RetrieveVia>,
 }
 
 /// How to fetch a study from the archive.
@@ -39,6 +41,8 @@ pub enum RetrieveVia {
     Dicomweb,
     /// C-GET on the DIMSE port.
     Dimse,
+    /// C-MOVE to this workstation's C-STORE listener (for archives without C-GET).
+    DimseMove,
 }
 
 /// What a retrieval brought into the cache.

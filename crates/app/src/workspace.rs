@@ -71,6 +71,10 @@ pub struct DimseConfig {
     pub called_aet: String,
     #[serde(default = "default_calling_aet")]
     pub calling_aet: String,
+    /// The port this workstation's C-STORE listener takes for a C-MOVE (the PACS must know
+    /// `calling_aet` at this host and port); no C-MOVE without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub move_port: Option<u16>,
 }
 
 fn default_cache_mb() -> u64 {

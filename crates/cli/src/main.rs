@@ -68,6 +68,9 @@ enum Command {
         pacs_dimse: Option<String>,
         #[arg(long)]
         pacs_aet: Option<String>,
+        /// The port the PACS sends C-MOVEs for `MERIDIAN` to (this workstation's listener).
+        #[arg(long)]
+        pacs_move_port: Option<u16>,
         #[arg(long, default_value_t = 3)]
         imaging_patients: usize,
     },
@@ -189,6 +192,10 @@ enum ImagingCommand {
         /// This workstation's AE title.
         #[arg(long, default_value = "MERIDIAN")]
         calling_aet: String,
+        /// The port of this workstation's C-STORE listener for C-MOVE (the PACS must know the
+        /// calling AE title at this host and port).
+        #[arg(long)]
+        move_port: Option<u16>,
         /// The encrypted study cache's bound, MiB.
         #[arg(long, default_value_t = 4096)]
         cache_mb: u64,
@@ -388,10 +395,10 @@ async fn login(app: &App, cli: &Cli) -> Result<String, AppError> {
     }
 }
 
-fn imaging_config(dicomweb: Option<String>, dimse: Option<String>, aet: Option<String>, calling_aet: String, cache_mb: u64) -> meridian_app::ImagingConfig {
+fn imaging_config(dicomweb: Option<String>, dimse: Option<String>, aet: Option<String>, calling_aet: String, move_port: Option<u16>, cache_mb: u64) -> meridian_app::ImagingConfig {
     meridian_app::ImagingConfig {
         dicomweb_url: dicomweb,
-        dimse: dimse.map(|address| meridian_app::DimseConfig { address, called_aet: aet.unwrap_or_default(), calling_aet }),
+        dimse: dimse.map(|address| meridian_app::DimseConfig { address, called_aet: aet.unwrap_or_default(), calling_aet, move_port }),
         cache_max_mb: cache_mb,
     }
 }
@@ -481,7 +488,7 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             );
             app.close().await;
         }
-        Command::Imaging { command: ImagingCommand::Configure { dicomweb, dimse, aet, calling_aet, cache_mb, off } } => {
+        Command::Imaging { command: ImagingCommand::Configure { dicomweb, dimse, aet, calling_aet, move_port, cache_mb, off } } => {
             if *off {
                 meridian_app::WorkspaceConfig::set_imaging(&cli.db, None)?;
                 println!("imaging off");
@@ -490,11 +497,11 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             if dicomweb.is_none() && dimse.is_none() {
                 return Err(AppError::Validation("give --dicomweb URL and/or --dimse HOST:PORT --aet TITLE (or --off)".into()));
             }
-            let config = imaging_config(dicomweb.clone(), dimse.clone(), aet.clone(), calling_aet.clone(), *cache_mb);
+            let config = imaging_config(dicomweb.clone(), dimse.clone(), aet.clone(), calling_aet.clone(), *move_port, *cache_mb);
             meridian_app::WorkspaceConfig::set_imaging(&cli.db, Some(config))?;
             println!("imaging from {}", dicomweb.as_deref().or(dimse.as_deref()).unwrap_or_default());
         }
-        Command::Demo { key, patients, seed, force, pacs, pacs_dimse, pacs_aet, imaging_patients } => {
+        Command::Demo { key, patients, seed, force, pacs, pacs_dimse, pacs_aet, pacs_move_port, imaging_patients } => {
             if *force && cli.db.exists() {
                 for suffix in ["", "-wal", "-shm", ".audit-anchor", ".meridian.json"] {
                     let mut p = cli.db.as_os_str().to_owned();
@@ -517,7 +524,7 @@ async fn run(cli: Cli) -> Result<ExitCode, AppError> {
             app.close().await;
             if let Some(url) = pacs {
                 let mrns = demo_studies(&config, url, *imaging_patients).await?;
-                meridian_app::WorkspaceConfig::set_imaging(&cli.db, Some(imaging_config(Some(url.clone()), pacs_dimse.clone(), pacs_aet.clone(), "MERIDIAN".into(), 4096)))?;
+                meridian_app::WorkspaceConfig::set_imaging(&cli.db, Some(imaging_config(Some(url.clone()), pacs_dimse.clone(), pacs_aet.clone(), "MERIDIAN".into(), *pacs_move_port, 4096)))?;
                 println!("imaging: a CT study of each of {} on the PACS at {url} (the first also has last year's CT)", mrns.join(", "));
             }
             println!(

@@ -107,10 +107,7 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
     let retrieve = move |study_uid: String, via: RetrieveVia| {
         let token = state.token();
         let pid = pid.get_value();
-        let how = match via {
-            RetrieveVia::Dicomweb => "DICOMweb",
-            RetrieveVia::Dimse => "DIMSE",
-        };
+        let how = via_name(via);
         busy.set(Some(format!("Retrieving over {how}…")));
         leptos::task::spawn_local(async move {
             match api::retrieve_study(&token, &pid, &study_uid, via).await {
@@ -192,7 +189,7 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
                                 <table class="studies" data-testid="studies">
                                     <thead><tr><th>"Date"</th><th>"Modality"</th><th>"Description"</th><th>"Accession"</th><th>"Images"</th><th></th></tr></thead>
                                     <tbody>
-                                        {list.studies.into_iter().map(|s| study_row(s, retrieve, open_study)).collect_view()}
+                                        {let options = list.retrieve_options.clone(); list.studies.into_iter().map(|s| study_row(s, options.clone(), retrieve, open_study)).collect_view()}
                                     </tbody>
                                 </table>
                             }.into_any()
@@ -236,8 +233,18 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
     }
 }
 
+/// How a retrieval is named to the reader.
+fn via_name(via: RetrieveVia) -> &'static str {
+    match via {
+        RetrieveVia::Dicomweb => "DICOMweb",
+        RetrieveVia::Dimse => "DIMSE",
+        RetrieveVia::DimseMove => "C-MOVE",
+    }
+}
+
 fn study_row(
     s: ImagingStudy,
+    options: Vec<RetrieveVia>,
     retrieve: impl Fn(String, RetrieveVia) + Copy + 'static,
     open: impl Fn(String) + Copy + 'static,
 ) -> impl IntoView {
@@ -256,10 +263,14 @@ fn study_row(
             <td class="mono">{s.accession.unwrap_or_default()}</td>
             <td data-testid="study-images">{images}</td>
             <td class="actions">
-                {s.on_pacs.then(|| view! {
-                    <button data-testid="retrieve-dicomweb" on:click=move |_| retrieve(uid.get_value(), RetrieveVia::Dicomweb)>"Retrieve (DICOMweb)"</button>
-                    <button data-testid="retrieve-dimse" on:click=move |_| retrieve(uid.get_value(), RetrieveVia::Dimse)>"Retrieve (DIMSE)"</button>
-                })}
+                {s.on_pacs.then(|| options.into_iter().map(|via| {
+                    let id = match via {
+                        RetrieveVia::Dicomweb => "retrieve-dicomweb",
+                        RetrieveVia::Dimse => "retrieve-dimse",
+                        RetrieveVia::DimseMove => "retrieve-move",
+                    };
+                    view! { <button data-testid=id on:click=move |_| retrieve(uid.get_value(), via)>{format!("Retrieve ({})", via_name(via))}</button> }
+                }).collect_view())}
                 {cached.then(|| view! { <button class="primary" data-testid="open-study" on:click=move |_| open(uid.get_value())>"Open"</button> })}
             </td>
         </tr>

@@ -82,7 +82,19 @@ impl App {
             })
             .await?;
         let config = self.imaging.config();
-        let mut list = StudyList { studies: Vec::new(), pacs_error: None, pacs_configured: config.is_some() };
+        let mut retrieve_options = Vec::new();
+        if let Some(c) = &config {
+            if c.dicomweb_url.is_some() {
+                retrieve_options.push(RetrieveVia::Dicomweb);
+            }
+            if let Some(d) = &c.dimse {
+                retrieve_options.push(RetrieveVia::Dimse);
+                if d.move_port.is_some() {
+                    retrieve_options.push(RetrieveVia::DimseMove);
+                }
+            }
+        }
+        let mut list = StudyList { studies: Vec::new(), pacs_error: None, pacs_configured: config.is_some(), retrieve_options };
         let remote = match &config {
             Some(c) => match find_studies(c, &mrn).await {
                 Ok(found) => found,
@@ -139,7 +151,8 @@ impl App {
             .audited(token, Action::ViewImages, Target::patient(patient_id), async |tx: &mut Tx, ctx: &mut Ctx| {
                 ctx.detail = Some(format!("retrieve {} study", match via {
                     RetrieveVia::Dicomweb => "dicomweb",
-                    RetrieveVia::Dimse => "dimse",
+                    RetrieveVia::Dimse => "dimse c-get",
+                    RetrieveVia::DimseMove => "dimse c-move",
                 }));
                 patient_mrn(tx, patient_id).await
             })
@@ -379,7 +392,45 @@ async fn fetch_study(config: &ImagingConfig, study_uid: &str, via: RetrieveVia, 
                 .map_err(|e| peer_error(&e))?;
             Ok(outcome.instances.into_iter().map(|i| i.file).collect())
         }
+        RetrieveVia::DimseMove => {
+            let d = config.dimse.as_ref().ok_or_else(|| AppError::Validation("no DIMSE peer is configured".into()))?;
+            let port = d.move_port.ok_or_else(|| AppError::Validation("C-MOVE needs this workstation's listener port in the workspace (dimse.move_port)".into()))?;
+            let peer = dimse_peer(d);
+            let (uid, aet) = (study_uid.to_owned(), d.calling_aet.clone());
+            tokio::task::spawn_blocking(move || move_study(&peer, &uid, &aet, port, max))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
+        }
     }
+}
+
+/// C-MOVE of a study to our own C-STORE listener, open only for the move: returns what arrived.
+fn move_study(peer: &DimsePeer, study_uid: &str, aet: &str, port: u16, max: usize) -> Result<Vec<Vec<u8>>> {
+    let mut scp = meridian_pacs::StoreScp::start(&format!("0.0.0.0:{port}"), aet, Duration::from_secs(30)).map_err(|e| peer_error(&e))?;
+    let outcome = peer.move_study(study_uid, aet);
+    let mut files: Vec<Vec<u8>> = Vec::new();
+    let mut bytes = 0usize;
+    let result = match outcome {
+        Ok(o) => {
+            // Every sub-operation has finished when the final response comes; the listener may
+            // still be handing over the last instances.
+            let expected = usize::from(o.completed) + usize::from(o.warning);
+            let mut ok = Ok(());
+            while files.len() < expected {
+                let Some(i) = scp.recv_timeout(Duration::from_secs(5)) else { break };
+                bytes += i.file.len();
+                if bytes > max {
+                    ok = Err(AppError::Validation("the study is larger than the imaging cache allows".into()));
+                    break;
+                }
+                files.push(i.file);
+            }
+            ok
+        }
+        Err(e) => Err(peer_error(&e)),
+    };
+    scp.stop();
+    result.map(|()| files)
 }
 
 /// Who the images must belong to.

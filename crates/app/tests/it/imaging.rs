@@ -21,10 +21,10 @@ async fn stow(orthanc: &Orthanc, spec: &CtSeriesSpec) {
     assert_eq!(outcome.stored.len(), files.len());
 }
 
-fn config(orthanc: &Orthanc, cache_max_mb: u64) -> ImagingConfig {
+fn config(orthanc: &Orthanc, move_port: u16, cache_max_mb: u64) -> ImagingConfig {
     ImagingConfig {
         dicomweb_url: Some(orthanc.dicomweb_url()),
-        dimse: Some(DimseConfig { address: orthanc.dicom_address(), called_aet: orthanc.aet().into(), calling_aet: MERIDIAN_AET.into() }),
+        dimse: Some(DimseConfig { address: orthanc.dicom_address(), called_aet: orthanc.aet().into(), calling_aet: MERIDIAN_AET.into(), move_port: Some(move_port) }),
         cache_max_mb,
     }
 }
@@ -55,7 +55,8 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
     w.app.assign_care(&w.admin, "dr.img", &pid, "attending").await.expect("care");
     let mrn = w.app.chart_summary(&doc, &pid).await.expect("chart").banner.patient.mrn.expect("mrn");
 
-    let mut orthanc = tokio::task::spawn_blocking(|| Orthanc::start(free_port().expect("port")).expect("orthanc")).await.expect("join");
+    let move_port = free_port().expect("port");
+    let mut orthanc = tokio::task::spawn_blocking(move || Orthanc::start(move_port).expect("orthanc")).await.expect("join");
     let (a, b) = (spec(&mrn, 1, 12), spec(&mrn, 2, 6));
     let stranger = spec("999999", 3, 2);
     for s in [&a, &b, &stranger] {
@@ -66,7 +67,7 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
     let list = w.app.imaging_studies(&doc, &pid).await.expect("list");
     assert!(!list.pacs_configured && list.studies.is_empty());
 
-    w.app.configure_imaging(Some(config(&orthanc, 4096)));
+    w.app.configure_imaging(Some(config(&orthanc, move_port, 4096)));
     let list = w.app.imaging_studies(&doc, &pid).await.expect("list");
     assert_eq!(list.pacs_error, None);
     let uids: Vec<&str> = list.studies.iter().map(|s| s.study_uid.as_str()).collect();
@@ -85,6 +86,10 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
     assert_eq!((got.via, got.instances), (RetrieveVia::Dimse, 6));
     let list = w.app.imaging_studies(&doc, &pid).await.expect("list");
     assert!(list.studies.iter().all(|s| s.cached_instances == s.remote_instances));
+    assert_eq!(list.retrieve_options, vec![RetrieveVia::Dicomweb, RetrieveVia::Dimse, RetrieveVia::DimseMove]);
+    // C-MOVE to our listener (opened for the move) brings the same study again.
+    let moved = w.app.retrieve_study(&doc, &pid, &b.study_uid(), RetrieveVia::DimseMove).await.expect("c-move");
+    assert_eq!((moved.via, moved.instances, moved.refused_other_patient), (RetrieveVia::DimseMove, 6, 0));
 
     let series = w.app.imaging_series(&doc, &pid, &a.study_uid()).await.expect("series");
     assert_eq!(series.len(), 1);
@@ -237,7 +242,7 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
     assert_eq!(meridian_api::ApiError::from(e).code, ErrorCode::Forbidden);
 
     // A cache of 0 MiB keeps only the study just retrieved.
-    w.app.configure_imaging(Some(config(&orthanc, 0)));
+    w.app.configure_imaging(Some(config(&orthanc, move_port, 0)));
     let got = w.app.retrieve_study(&doc, &pid, &b.study_uid(), RetrieveVia::Dicomweb).await.expect("again");
     assert_eq!(got.evicted_studies, 1);
     let list = w.app.imaging_studies(&doc, &pid).await.expect("list");
