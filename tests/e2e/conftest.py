@@ -46,13 +46,19 @@ def create_demo(patients: int, prefix: str = "meridian-e2e-"):
         [os.environ["MERIDIAN_BIN"], "--db", str(db), "demo", "--patients", str(patients)],
         check=True, capture_output=True, text=True,
     ).stdout
+    accounts = parse_accounts(out)
+    assert "dr.rao" in accounts and "pharm.silva" in accounts and "admin.root" in accounts, out
+    return db, accounts
+
+
+def parse_accounts(out):
+    """The accounts `meridian demo` prints: username, role and TOTP secret."""
     accounts = {}
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 3 and "." in parts[0]:
             accounts[parts[0]] = {"role": parts[1], "secret": parts[2]}
-    assert "dr.rao" in accounts and "pharm.silva" in accounts and "admin.root" in accounts, out
-    return db, accounts
+    return accounts
 
 
 def edit_workspace(db, change):

@@ -22,7 +22,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import free_port, start_app, start_driver
+from conftest import free_port, parse_accounts, start_app, start_driver
 from test_desktop import click, login, open_patient, shot, wait, wait_text
 
 PLUGINS = ["/usr/share/orthanc/plugins/libOrthancDicomWeb.so", "/usr/share/orthanc/plugins/libOrthancGdcm.so"]
@@ -67,11 +67,7 @@ def imaging_demo(orthanc):
          "--imaging-patients", "1"],
         check=True, capture_output=True, text=True,
     ).stdout
-    accounts = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and "." in parts[0]:
-            accounts[parts[0]] = {"role": parts[1], "secret": parts[2]}
+    accounts = parse_accounts(out)
     mrn = re.search(r"imaging: a CT study of each of (\S+) on the PACS", out).group(1)
     return db, accounts, mrn
 

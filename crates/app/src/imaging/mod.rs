@@ -530,18 +530,7 @@ fn read_folder(root: &std::path::Path, who: &Identity, outside: bool, max_bytes:
             }
             found.bytes += body.len() as u64;
             let modality = instance.modality();
-            found.studies.entry(study_uid).or_default().push(Received {
-                sop_uid,
-                series_uid,
-                series_number: text(0x0020, 0x0011).and_then(|s| s.parse().ok()),
-                series_description: text(0x0008, 0x103E),
-                modality,
-                instance_number: instance.instance_number(),
-                study_date: text(0x0008, 0x0020),
-                study_description: text(0x0008, 0x1030),
-                accession: text(0x0008, 0x0050),
-                body,
-            });
+            found.studies.entry(study_uid).or_default().push(Received::image(&instance, sop_uid, series_uid, modality, body));
         }
     }
     Ok(found)
@@ -559,6 +548,25 @@ struct Received {
     study_description: Option<String>,
     accession: Option<String>,
     body: Vec<u8>,
+}
+
+impl Received {
+    /// An image, with the attributes the cache lists it by.
+    fn image(instance: &meridian_viewer::Instance, sop_uid: String, series_uid: String, modality: Option<String>, body: Vec<u8>) -> Self {
+        let text = |g: u16, e: u16| instance.text(g, e);
+        Received {
+            sop_uid,
+            series_uid,
+            series_number: text(0x0020, 0x0011).and_then(|s| s.parse().ok()),
+            series_description: text(0x0008, 0x103E),
+            modality,
+            instance_number: instance.instance_number(),
+            study_date: text(0x0008, 0x0020),
+            study_description: text(0x0008, 0x1030),
+            accession: text(0x0008, 0x0050),
+            body,
+        }
+    }
 }
 
 struct Accepted {
@@ -619,18 +627,7 @@ fn sort_received(files: Vec<Vec<u8>>, mrn: &str, study_uid: &str) -> Accepted {
         {
             out.modalities.push(m.clone());
         }
-        out.instances.push(Received {
-            sop_uid,
-            series_uid,
-            series_number: text(0x0020, 0x0011).and_then(|s| s.parse().ok()),
-            series_description: text(0x0008, 0x103E),
-            modality,
-            instance_number: instance.instance_number(),
-            study_date: text(0x0008, 0x0020),
-            study_description: text(0x0008, 0x1030),
-            accession: text(0x0008, 0x0050),
-            body,
-        });
+        out.instances.push(Received::image(&instance, sop_uid, series_uid, modality, body));
     }
     out
 }
