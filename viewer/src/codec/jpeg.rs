@@ -206,15 +206,13 @@ fn decode_ours(
 
 /// Little-endian bytes of `bytes_per_sample` (2 or 4) for each value.
 fn widen(values: impl Iterator<Item = u16>, bytes_per_sample: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    for v in values {
-        if bytes_per_sample >= 4 {
-            out.extend_from_slice(&u32::from(v).to_le_bytes());
-        } else if bytes_per_sample == 2 {
-            out.extend_from_slice(&v.to_le_bytes());
-        } else {
-            out.push(v as u8);
-        }
+    let mut out = Vec::with_capacity(values.size_hint().0 * bytes_per_sample);
+    if bytes_per_sample >= 4 {
+        out.extend(values.flat_map(|v| u32::from(v).to_le_bytes()));
+    } else if bytes_per_sample == 2 {
+        out.extend(values.flat_map(u16::to_le_bytes));
+    } else {
+        out.extend(values.map(|v| v as u8));
     }
     out
 }

@@ -299,7 +299,9 @@ impl Idct {
     fn run(&self, coef: &[f32; 64], offset: f32, max: f32, out: &mut [u16], stride: usize) {
         let mut tmp = [[0f32; 8]; 8];
         // Rows: tmp[v][x] = sum over u of c[x][u] * coef[v][u]. A row of zero coefficients stays
-        // zero.
+        // zero, and is left out of the column pass (most blocks have only a few such rows).
+        let mut rows = [0usize; 8];
+        let mut nonzero = 0;
         for v in 0..8 {
             let row = &coef[v * 8..v * 8 + 8];
             if row.iter().all(|c| *c == 0.0) {
@@ -312,18 +314,22 @@ impl Idct {
                 }
             }
             tmp[v] = acc;
+            rows[nonzero] = v;
+            nonzero += 1;
         }
         // Columns: out[y][x] = sum over v of c[y][v] * tmp[v][x].
         for y in 0..8 {
             let mut acc = [0f32; 8];
-            for (v, t) in tmp.iter().enumerate() {
+            for &v in &rows[..nonzero] {
                 let k = self.c[y][v];
-                for (a, t) in acc.iter_mut().zip(t) {
+                for (a, t) in acc.iter_mut().zip(&tmp[v]) {
                     *a += k * t;
                 }
             }
+            // Rounding half away from zero, then clamping: negative values clamp to 0 either
+            // way, so adding 0.5 and truncating is the same (and needs no libm call).
             for (o, a) in out[y * stride..y * stride + 8].iter_mut().zip(acc) {
-                *o = (a + offset).round().clamp(0.0, max) as u16;
+                *o = ((a + offset + 0.5).max(0.0) as u32).min(max as u32) as u16;
             }
         }
     }
@@ -585,6 +591,16 @@ pub(crate) fn decode(data: &[u8], max_samples: u64) -> Result<Decoded, String> {
         return Err("no frame decoded".to_owned());
     }
     let n = comps.len();
+    // One full-resolution component (grey): its plane's rows, cropped to the image.
+    if n == 1 && comps[0].h == hmax && comps[0].v == vmax {
+        let c = &comps[0];
+        let stride = c.bw * 8;
+        let mut samples = Vec::with_capacity(width * height);
+        for row in c.plane.chunks_exact(stride).take(height) {
+            samples.extend_from_slice(&row[..width]);
+        }
+        return Ok(Decoded { width: width as u32, height: height as u32, components: 1, samples });
+    }
     let mut samples = Vec::with_capacity(width * height * n);
     for y in 0..height {
         for x in 0..width {
