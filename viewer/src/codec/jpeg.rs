@@ -54,6 +54,22 @@ pub(crate) fn decode(
             path: "meridian: 12-bit JPEG extended",
         });
     }
+    // Single-component lossless (most lossless CT/MR): our decoder, about twice as fast as
+    // jpeg-decoder's.
+    if sof.marker == 3 && sof.components == 1 && bytes_per_sample >= 2 {
+        let max = limits.max_frame_bytes / 2;
+        if let Some(result) = jpeg12::decode_lossless(data, max) {
+            let img = result.map_err(|e| codec_error(syntax, frame, e))?;
+            check_dimensions(syntax, px, frame, img.width, img.height, img.components)?;
+            return Ok(Decoded {
+                bytes: widen(img.samples.iter().copied(), bytes_per_sample),
+                bytes_per_sample,
+                planar: false,
+                photometric,
+                path: "meridian: JPEG lossless",
+            });
+        }
+    }
     if let Some(gap) = pixeldata_gap(data, &sof, &photometric, bytes_per_sample) {
         let colour = (photometric, bytes_per_sample);
         return decode_ours(data, px, syntax, frame, limits, &sof, colour, gap);

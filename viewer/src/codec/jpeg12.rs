@@ -648,3 +648,175 @@ mod tests {
         assert!(decode(b"not a jpeg", 1 << 20).is_err());
     }
 }
+
+/// Decodes a single-component lossless (process 14, SOF3) JPEG: Huffman-coded differences
+/// from one of the seven predictors of ISO 10918-1 H.1.2.1, with point transform and restart
+/// intervals. `None` for what it does not handle (several components): the caller decodes
+/// those otherwise.
+pub(crate) fn decode_lossless(data: &[u8], max_samples: u64) -> Option<Result<Decoded, String>> {
+    if !data.starts_with(&[0xFF, 0xD8]) {
+        return Some(Err("no SOI marker".to_owned()));
+    }
+    let seg = |pos: usize| -> Result<(usize, &[u8]), String> {
+        let len = data
+            .get(pos..pos + 2)
+            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+            .ok_or("segment length cut short")?;
+        let body = data.get(pos + 2..pos + len).ok_or("segment cut short")?;
+        Ok((len, body))
+    };
+    let mut dc: [Option<Huffman>; 4] = Default::default();
+    let (mut width, mut height, mut precision) = (0usize, 0usize, 0u32);
+    let mut restart_interval = 0usize;
+    let mut pos = 2;
+    loop {
+        while data.get(pos).is_some_and(|b| *b != 0xFF) {
+            pos += 1;
+        }
+        while data.get(pos) == Some(&0xFF) {
+            pos += 1;
+        }
+        let m = *data.get(pos)?;
+        pos += 1;
+        match m {
+            0xD9 => return Some(Err("no scan".to_owned())),
+            0x01 | 0xD0..=0xD8 => {}
+            0xC4 => {
+                let (len, mut body) = match seg(pos) {
+                    Ok(s) => s,
+                    Err(e) => return Some(Err(e)),
+                };
+                while !body.is_empty() {
+                    let tc_th = body[0];
+                    let Some(counts) = body.get(1..17).and_then(|c| <[u8; 16]>::try_from(c).ok()) else {
+                        return Some(Err("DHT cut short".to_owned()));
+                    };
+                    let n: usize = counts.iter().map(|c| usize::from(*c)).sum();
+                    let Some(values) = body.get(17..17 + n) else { return Some(Err("DHT cut short".to_owned())) };
+                    if tc_th >> 4 == 0 {
+                        dc[usize::from(tc_th & 3)] = Some(Huffman::new(&counts, values.to_vec()));
+                    }
+                    body = &body[17 + n..];
+                }
+                pos += len;
+            }
+            0xDD => {
+                let (len, body) = match seg(pos) {
+                    Ok(s) => s,
+                    Err(e) => return Some(Err(e)),
+                };
+                let (Some(&a), Some(&b)) = (body.first(), body.get(1)) else { return Some(Err("DRI cut short".to_owned())) };
+                restart_interval = usize::from(u16::from_be_bytes([a, b]));
+                pos += len;
+            }
+            0xC3 => {
+                let (len, body) = match seg(pos) {
+                    Ok(s) => s,
+                    Err(e) => return Some(Err(e)),
+                };
+                if body.len() < 9 {
+                    return Some(Err("SOF cut short".to_owned()));
+                }
+                if body[5] != 1 {
+                    return None;
+                }
+                precision = u32::from(body[0]);
+                height = usize::from(u16::from_be_bytes([body[1], body[2]]));
+                width = usize::from(u16::from_be_bytes([body[3], body[4]]));
+                if !(2..=16).contains(&precision) || width == 0 || height == 0 {
+                    return Some(Err("lossless frame header: bad precision or a zero dimension".to_owned()));
+                }
+                if (width * height) as u64 > max_samples {
+                    return Some(Err("frame is larger than the limit".to_owned()));
+                }
+                pos += len;
+            }
+            0xC0..=0xCF => return None,
+            0xDA => {
+                let (len, body) = match seg(pos) {
+                    Ok(s) => s,
+                    Err(e) => return Some(Err(e)),
+                };
+                if width == 0 || body.first() != Some(&1) || body.len() < 6 {
+                    return None;
+                }
+                let table = usize::from(body[2] >> 4);
+                let (predictor, point) = (body[3], u32::from(body[5] & 15));
+                let Some(h) = dc.get(table).and_then(Option::as_ref) else { return Some(Err("missing Huffman table".to_owned())) };
+                if !(1..=7).contains(&predictor) || point >= precision {
+                    return Some(Err("bad predictor or point transform".to_owned()));
+                }
+                // Restart intervals of whole lines only (what encoders write); others go elsewhere.
+                if restart_interval % width != 0 {
+                    return None;
+                }
+                return Some(lossless_scan(data, pos + len, h, width, height, precision, predictor, point, restart_interval / width));
+            }
+            _ => match seg(pos) {
+                Ok((len, _)) => pos += len,
+                Err(e) => return Some(Err(e)),
+            },
+        }
+    }
+}
+
+/// The entropy-coded samples of a single-component lossless scan. Restart intervals are whole
+/// lines (checked by the caller); each begins with the first line's rules again (H.1.2.1).
+#[allow(clippy::too_many_arguments)]
+fn lossless_scan(
+    data: &[u8],
+    start: usize,
+    h: &Huffman,
+    width: usize,
+    height: usize,
+    precision: u32,
+    predictor: u8,
+    point: u32,
+    restart_lines: usize,
+) -> Result<Decoded, String> {
+    let mut bits = Bits::new(data, start);
+    let mask = (1i32 << (precision - point)) - 1;
+    let initial = 1i32 << (precision - point - 1);
+    let mut out = vec![0u16; width * height];
+    for y in 0..height {
+        let first_line = y == 0 || (restart_lines > 0 && y % restart_lines == 0);
+        if y > 0 && first_line {
+            bits.restart();
+        }
+        let line = y * width;
+        for x in 0..width {
+            let s = bits.decode(h)?;
+            let diff = match s {
+                0 => 0,
+                16 => 32768,
+                s if s < 16 => extend(bits.receive(s), s),
+                _ => return Err("bad difference magnitude".to_owned()),
+            };
+            let at = line + x;
+            let p = match (first_line, x) {
+                (true, 0) => initial,
+                (true, _) => i32::from(out[at - 1]),
+                (false, 0) => i32::from(out[at - width]),
+                (false, _) => {
+                    let (ra, rb, rc) = (i32::from(out[at - 1]), i32::from(out[at - width]), i32::from(out[at - width - 1]));
+                    match predictor {
+                        1 => ra,
+                        2 => rb,
+                        3 => rc,
+                        4 => ra + rb - rc,
+                        5 => ra + ((rb - rc) >> 1),
+                        6 => rb + ((ra - rc) >> 1),
+                        _ => (ra + rb) >> 1,
+                    }
+                }
+            };
+            out[at] = ((p + diff) & mask) as u16;
+        }
+    }
+    if point > 0 {
+        for v in &mut out {
+            *v <<= point;
+        }
+    }
+    Ok(Decoded { width: width as u32, height: height as u32, components: 1, samples: out })
+}

@@ -4,6 +4,7 @@
 
 mod corpus;
 mod dicom;
+mod lossless;
 mod malformed;
 mod pipeline;
 mod render;
