@@ -272,6 +272,11 @@ impl Renderer {
         if options.gl {
             backends |= wgpu::Backends::GL;
         }
+        // The platform's own API where there is one (Metal on macOS, Direct3D 12 on Windows);
+        // on Linux these flags name backends that are not built and add nothing.
+        if options.vulkan {
+            backends |= wgpu::Backends::METAL | wgpu::Backends::DX12;
+        }
         let tried = match (options.vulkan, options.gl) {
             (true, true) => "vulkan, gl",
             (true, false) => "vulkan",
