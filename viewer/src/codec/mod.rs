@@ -117,6 +117,12 @@ fn decode_native(
     if let Some(f) = native::grey16_le(slice, px) {
         return Ok((f, "meridian: native 16-bit grey"));
     }
+    if let Some(f) = native::grey32_le(slice, px) {
+        return Ok((f, "meridian: native 32-bit grey"));
+    }
+    if let Some(f) = native::whole_bytes8(slice, px) {
+        return Ok((f, "meridian: native 8-bit"));
+    }
     let out = pixeldata::decode(pixeldata::Source::NativeLe(slice), px, syntax, index)?;
     let layout = Layout {
         planar: false,

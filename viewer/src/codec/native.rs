@@ -197,6 +197,38 @@ pub(crate) fn grey16_le(bytes: &[u8], px: &ImagePixel) -> Option<Frame> {
     Some(frame(px, px.photometric.clone(), data))
 }
 
+/// Little-endian grey samples of 32 bits allocated (RT dose), one pass like [`grey16_le`].
+pub(crate) fn grey32_le(bytes: &[u8], px: &ImagePixel) -> Option<Frame> {
+    if px.bits_allocated != 32 || px.samples_per_pixel != 1 || !(1..=32).contains(&px.bits_stored) {
+        return None;
+    }
+    let pixels = px.rows as usize * px.columns as usize;
+    let bytes = bytes.get(..pixels * 4)?;
+    let bits = u32::from(px.bits_stored);
+    let shift = (u32::from(px.high_bit) + 1).saturating_sub(bits).min(31);
+    let mask: u32 = if bits >= 32 { u32::MAX } else { (1u32 << bits) - 1 };
+    let words = bytes.chunks_exact(4).map(|c| (u32::from_le_bytes([c[0], c[1], c[2], c[3]]) >> shift) & mask);
+    let data = if px.signed {
+        let up = 32 - bits;
+        PixelData::I32(words.map(|v| ((v << up) as i32) >> up).collect())
+    } else {
+        PixelData::U32(words.collect())
+    };
+    Some(frame(px, px.photometric.clone(), data))
+}
+
+/// Samples of 8 bits allocated and stored, interleaved (grey, or colour by pixel): the bytes
+/// are the values.
+pub(crate) fn whole_bytes8(bytes: &[u8], px: &ImagePixel) -> Option<Frame> {
+    if px.bits_allocated != 8 || px.bits_stored != 8 || px.high_bit != 7 || (px.samples_per_pixel > 1 && px.planar_configuration != 0) {
+        return None;
+    }
+    let n = px.rows as usize * px.columns as usize * usize::from(px.samples_per_pixel);
+    let bytes = bytes.get(..n)?;
+    let data = if px.signed { PixelData::I8(bytes.iter().map(|b| *b as i8).collect()) } else { PixelData::U8(bytes.to_vec()) };
+    Some(frame(px, px.photometric.clone(), data))
+}
+
 fn read<T>(
     bytes: &[u8],
     bps: usize,
