@@ -778,39 +778,53 @@ fn lossless_scan(
     let mask = (1i32 << (precision - point)) - 1;
     let initial = 1i32 << (precision - point - 1);
     let mut out = vec![0u16; width * height];
+    // One difference: a Huffman-coded magnitude (at most 16 bits) and that many bits (at most
+    // 16): 32 bits in the reader cover both without a second fill check.
+    let next = |bits: &mut Bits<'_>| -> Result<i32, String> {
+        if bits.nbits < 32 {
+            bits.fill();
+        }
+        match bits.decode(h)? {
+            0 => Ok(0),
+            16 => Ok(32768),
+            s if s < 16 => Ok(extend(bits.receive(s), s)),
+            _ => Err("bad difference magnitude".to_owned()),
+        }
+    };
     for y in 0..height {
         let first_line = y == 0 || (restart_lines > 0 && y % restart_lines == 0);
         if y > 0 && first_line {
             bits.restart();
         }
-        let line = y * width;
-        for x in 0..width {
-            let s = bits.decode(h)?;
-            let diff = match s {
-                0 => 0,
-                16 => 32768,
-                s if s < 16 => extend(bits.receive(s), s),
-                _ => return Err("bad difference magnitude".to_owned()),
+        let (done, rest) = out.split_at_mut(y * width);
+        let row = &mut rest[..width];
+        if first_line {
+            // The first line: the initial value, then the sample to the left.
+            let mut left = initial;
+            for v in row.iter_mut() {
+                left = (left + next(&mut bits)?) & mask;
+                *v = left as u16;
+            }
+            continue;
+        }
+        let above = &done[(y - 1) * width..];
+        // The first column predicts from above; the rest with the selected predictor.
+        let mut left = (i32::from(above[0]) + next(&mut bits)?) & mask;
+        row[0] = left as u16;
+        for x in 1..width {
+            let (rb, rc) = (i32::from(above[x]), i32::from(above[x - 1]));
+            let ra = left;
+            let p = match predictor {
+                1 => ra,
+                2 => rb,
+                3 => rc,
+                4 => ra + rb - rc,
+                5 => ra + ((rb - rc) >> 1),
+                6 => rb + ((ra - rc) >> 1),
+                _ => (ra + rb) >> 1,
             };
-            let at = line + x;
-            let p = match (first_line, x) {
-                (true, 0) => initial,
-                (true, _) => i32::from(out[at - 1]),
-                (false, 0) => i32::from(out[at - width]),
-                (false, _) => {
-                    let (ra, rb, rc) = (i32::from(out[at - 1]), i32::from(out[at - width]), i32::from(out[at - width - 1]));
-                    match predictor {
-                        1 => ra,
-                        2 => rb,
-                        3 => rc,
-                        4 => ra + rb - rc,
-                        5 => ra + ((rb - rc) >> 1),
-                        6 => rb + ((ra - rc) >> 1),
-                        _ => (ra + rb) >> 1,
-                    }
-                }
-            };
-            out[at] = ((p + diff) & mask) as u16;
+            left = (p + next(&mut bits)?) & mask;
+            row[x] = left as u16;
         }
     }
     if point > 0 {
