@@ -78,9 +78,10 @@ impl Tx {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Adds (or replaces) an instance of a study whose row exists, keeping the study's byte
-    /// count true. An instance already cached under another study is left where it is:
-    /// `false` then.
+    /// Adds (or replaces) an instance of a study whose row exists. An instance already cached
+    /// under another study is left where it is: `false` then. Call
+    /// [`Tx::refresh_dicom_study_bytes`] once after a batch (summing after every instance would
+    /// read every row of the study again, each time).
     pub async fn put_dicom_instance(&mut self, study_uid: &str, i: &CachedInstance<'_>) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO dicom_instance (sop_uid, study_uid, series_uid, series_number, series_description, modality, instance_number, size, body)
@@ -101,14 +102,16 @@ impl Tx {
         .bind(i.body)
         .execute(&mut *self.tx)
         .await?;
-        if done.rows_affected() != 1 {
-            return Ok(false);
-        }
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Sets a study's byte count from its instances (eviction works from these counts).
+    pub async fn refresh_dicom_study_bytes(&mut self, study_uid: &str) -> Result<()> {
         sqlx::query("UPDATE dicom_study SET bytes = (SELECT coalesce(sum(size), 0) FROM dicom_instance WHERE study_uid = ?1) WHERE study_uid = ?1")
             .bind(study_uid)
             .execute(&mut *self.tx)
             .await?;
-        Ok(true)
+        Ok(())
     }
 
     /// A patient's cached studies, newest first.

@@ -330,6 +330,7 @@ async fn cache_study(tx: &mut Tx, patient_id: &str, study_uid: &str, received: &
             refused += 1;
         }
     }
+    tx.refresh_dicom_study_bytes(study_uid).await?;
     Ok(refused)
 }
 

@@ -737,6 +737,7 @@ impl App {
                     },
                 )
                 .await?;
+                tx.refresh_dicom_study_bytes(&study_uid).await?;
                 Ok(bytes)
             })
             .await?;
