@@ -349,21 +349,9 @@ pub(crate) fn decode(data: &[u8], max_samples: u64) -> Result<Decoded, String> {
     let (mut width, mut height, mut precision) = (0usize, 0usize, 8u8);
     let (mut hmax, mut vmax) = (1usize, 1usize);
     let idct = Idct::new();
-    let seg = |pos: usize| -> Result<(usize, &[u8]), String> {
-        let len = data
-            .get(pos..pos + 2)
-            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
-            .ok_or("segment length cut short")?;
-        let body = data.get(pos + 2..pos + len).ok_or("segment cut short")?;
-        Ok((len, body))
-    };
+    let seg = |pos: usize| segment(data, pos);
     loop {
-        while data.get(pos).is_some_and(|b| *b != 0xFF) {
-            pos += 1;
-        }
-        while data.get(pos) == Some(&0xFF) {
-            pos += 1;
-        }
+        pos = next_marker(data, pos);
         let Some(&m) = data.get(pos) else { break };
         pos += 1;
         match m {
@@ -649,6 +637,28 @@ mod tests {
     }
 }
 
+/// A marker segment at `pos` (just after its marker): its length, counting the length bytes,
+/// and its body.
+fn segment(data: &[u8], pos: usize) -> Result<(usize, &[u8]), String> {
+    let len = data
+        .get(pos..pos + 2)
+        .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+        .ok_or("segment length cut short")?;
+    let body = data.get(pos + 2..pos + len).ok_or("segment cut short")?;
+    Ok((len, body))
+}
+
+/// Where the next marker's code byte is: past any bytes before it and its fill bytes.
+fn next_marker(data: &[u8], mut pos: usize) -> usize {
+    while data.get(pos).is_some_and(|b| *b != 0xFF) {
+        pos += 1;
+    }
+    while data.get(pos) == Some(&0xFF) {
+        pos += 1;
+    }
+    pos
+}
+
 /// Decodes a single-component lossless (process 14, SOF3) JPEG: Huffman-coded differences
 /// from one of the seven predictors of ISO 10918-1 H.1.2.1, with point transform and restart
 /// intervals. `None` for what it does not handle (several components): the caller decodes
@@ -657,25 +667,13 @@ pub(crate) fn decode_lossless(data: &[u8], max_samples: u64) -> Option<Result<De
     if !data.starts_with(&[0xFF, 0xD8]) {
         return Some(Err("no SOI marker".to_owned()));
     }
-    let seg = |pos: usize| -> Result<(usize, &[u8]), String> {
-        let len = data
-            .get(pos..pos + 2)
-            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
-            .ok_or("segment length cut short")?;
-        let body = data.get(pos + 2..pos + len).ok_or("segment cut short")?;
-        Ok((len, body))
-    };
+    let seg = |pos: usize| segment(data, pos);
     let mut dc: [Option<Huffman>; 4] = Default::default();
     let (mut width, mut height, mut precision) = (0usize, 0usize, 0u32);
     let mut restart_interval = 0usize;
     let mut pos = 2;
     loop {
-        while data.get(pos).is_some_and(|b| *b != 0xFF) {
-            pos += 1;
-        }
-        while data.get(pos) == Some(&0xFF) {
-            pos += 1;
-        }
+        pos = next_marker(data, pos);
         let m = *data.get(pos)?;
         pos += 1;
         match m {
