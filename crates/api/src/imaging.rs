@@ -19,6 +19,9 @@ pub struct ImagingStudy {
     pub cached_instances: u32,
     /// Whether the configured archive listed it (false: only cached, or the archive is offline).
     pub on_pacs: bool,
+    /// The hanging protocol's prior: for a CT or MR, the latest earlier cached study of that
+    /// modality, to open beside it.
+    pub prior_study_uid: Option<String>,
 }
 
 /// The patient's studies and whether the archive could be asked.

@@ -77,15 +77,10 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
             busy.set(None);
         });
     };
+    // The core names each study's prior (the hanging protocol); the list is already loaded.
     let prior_of = move |study_uid: &str| -> Option<String> {
         let list = studies.get_untracked()?.ok()?;
-        let this = list.studies.iter().find(|s| s.study_uid == study_uid)?;
-        let modality = this.modalities.iter().find(|m| matches!(m.as_str(), "CT" | "MR"))?;
-        list.studies
-            .iter()
-            .filter(|s| s.study_uid != study_uid && s.cached_instances > 0 && s.modalities.contains(modality) && s.date < this.date)
-            .max_by(|a, b| a.date.cmp(&b.date))
-            .map(|s| s.study_uid.clone())
+        list.studies.into_iter().find(|s| s.study_uid == study_uid)?.prior_study_uid
     };
     let open_study = move |study_uid: String| {
         let token = state.token();

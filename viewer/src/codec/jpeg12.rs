@@ -105,7 +105,9 @@ impl Huffman {
                 // Every bit pattern that starts with this code.
                 let shift = LOOKUP_BITS as usize - l;
                 let first = (code as usize) << shift;
-                for entry in &mut h.lookup[first..first + (1 << shift)] {
+                // A malformed table lists more codes than a length holds: those never match.
+                let Some(entries) = h.lookup.get_mut(first..first + (1 << shift)) else { continue };
+                for entry in entries {
                     *entry = (l as u16) << 8 | u16::from(value);
                 }
             }
@@ -628,6 +630,15 @@ mod tests {
         let mut out = [0u16; 64];
         idct.run(&coef, 2048.0, 4095.0, &mut out, 8);
         assert!(out.iter().all(|v| *v == 2148), "{out:?}");
+    }
+
+    #[test]
+    fn a_table_with_more_codes_than_fit_does_not_panic() {
+        // Four 1-bit codes: only two exist.
+        let mut counts = [0u8; 16];
+        counts[0] = 4;
+        let h = Huffman::new(&counts, vec![1, 2, 3, 4]);
+        assert_eq!(h.lookup.iter().filter(|e| **e != 0).count(), 512);
     }
 
     #[test]

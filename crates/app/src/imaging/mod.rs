@@ -120,6 +120,7 @@ impl App {
                 remote_instances: s.number_of_instances.unwrap_or(0),
                 cached_instances: cache.map_or(0, |c| c.instances as u32),
                 on_pacs: true,
+                prior_study_uid: None,
             });
         }
         for c in &cached {
@@ -135,9 +136,14 @@ impl App {
                 remote_instances: 0,
                 cached_instances: c.instances as u32,
                 on_pacs: false,
+                prior_study_uid: None,
             });
         }
         list.studies.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.study_uid.cmp(&b.study_uid)));
+        let priors: Vec<Option<String>> = list.studies.iter().map(|s| hanging_prior(s, &list.studies)).collect();
+        for (s, p) in list.studies.iter_mut().zip(priors) {
+            s.prior_study_uid = p;
+        }
         Ok(list)
     }
 
@@ -274,6 +280,16 @@ impl App {
         tx.commit().await?;
         Ok(n)
     }
+}
+
+/// The hanging protocol: a CT or MR is read against the latest earlier study of the same
+/// modality that is here.
+fn hanging_prior(this: &ImagingStudy, all: &[ImagingStudy]) -> Option<String> {
+    let modality = this.modalities.iter().find(|m| matches!(m.as_str(), "CT" | "MR"))?;
+    all.iter()
+        .filter(|s| s.study_uid != this.study_uid && s.cached_instances > 0 && s.modalities.contains(modality) && s.date < this.date)
+        .max_by(|a, b| a.date.cmp(&b.date))
+        .map(|s| s.study_uid.clone())
 }
 
 /// The cache's bound in bytes; the study just retrieved or imported is kept even past it.
@@ -631,4 +647,37 @@ fn sort_received(files: Vec<Vec<u8>>, mrn: &str, study_uid: &str) -> Accepted {
         out.instances.push(Received::image(&instance, sop_uid, series_uid, modality, body));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn study(uid: &str, date: &str, modality: &str, cached: u32) -> ImagingStudy {
+        ImagingStudy {
+            study_uid: uid.into(),
+            date: Some(date.into()),
+            description: None,
+            accession: None,
+            modalities: vec![modality.into()],
+            remote_instances: 10,
+            cached_instances: cached,
+            on_pacs: true,
+            prior_study_uid: None,
+        }
+    }
+
+    #[test]
+    fn the_prior_is_the_latest_earlier_cached_study_of_the_modality() {
+        let all = vec![
+            study("1.4", "2026-11-15", "CT", 40),
+            study("1.3", "2026-01-10", "CT", 0),
+            study("1.2", "2025-11-15", "CT", 40),
+            study("1.1", "2024-11-15", "CT", 40),
+            study("1.0", "2026-06-01", "MR", 40),
+        ];
+        assert_eq!(hanging_prior(&all[0], &all).as_deref(), Some("1.2"), "not the one that is not here, not the MR");
+        assert_eq!(hanging_prior(&all[3], &all), None, "nothing earlier");
+        assert_eq!(hanging_prior(&study("1.9", "2026-12-01", "US", 5), &all), None, "only CT and MR hang a prior");
+    }
 }
