@@ -187,10 +187,11 @@ pub(crate) fn grey16_le(bytes: &[u8], px: &ImagePixel) -> Option<Frame> {
     let bits = px.bits_stored;
     let shift = (px.high_bit + 1).saturating_sub(bits).min(15);
     let mask: u16 = if bits >= 16 { u16::MAX } else { (1u16 << bits) - 1 };
-    let words = bytes.chunks_exact(2).map(|c| (u16::from_le_bytes([c[0], c[1]]) >> shift) & mask);
+    // Fixed-size chunks: a stride the compiler knows, so the loop vectorizes.
+    let words = bytes.as_chunks::<2>().0.iter().map(move |c| (u16::from_le_bytes(*c) >> shift) & mask);
     let data = if px.signed {
         let up = 16 - bits;
-        PixelData::I16(words.map(|v| ((v << up) as i16) >> up).collect())
+        PixelData::I16(words.map(move |v| ((v << up) as i16) >> up).collect())
     } else {
         PixelData::U16(words.collect())
     };
@@ -207,10 +208,10 @@ pub(crate) fn grey32_le(bytes: &[u8], px: &ImagePixel) -> Option<Frame> {
     let bits = u32::from(px.bits_stored);
     let shift = (u32::from(px.high_bit) + 1).saturating_sub(bits).min(31);
     let mask: u32 = if bits >= 32 { u32::MAX } else { (1u32 << bits) - 1 };
-    let words = bytes.chunks_exact(4).map(|c| (u32::from_le_bytes([c[0], c[1], c[2], c[3]]) >> shift) & mask);
+    let words = bytes.as_chunks::<4>().0.iter().map(move |c| (u32::from_le_bytes(*c) >> shift) & mask);
     let data = if px.signed {
         let up = 32 - bits;
-        PixelData::I32(words.map(|v| ((v << up) as i32) >> up).collect())
+        PixelData::I32(words.map(move |v| ((v << up) as i32) >> up).collect())
     } else {
         PixelData::U32(words.collect())
     };
@@ -238,22 +239,30 @@ fn read<T>(
 ) -> Vec<T> {
     let bytes = &bytes[..count * bps];
     match (bps, big_endian) {
-        (1, _) => bytes.iter().map(|b| f(u32::from(*b))).collect(),
+        (1, _) => bytes.iter().map(move |b| f(u32::from(*b))).collect(),
         (2, false) => bytes
-            .chunks_exact(2)
-            .map(|c| f(u32::from(u16::from_le_bytes([c[0], c[1]]))))
+            .as_chunks::<2>()
+            .0
+            .iter()
+            .map(move |c| f(u32::from(u16::from_le_bytes(*c))))
             .collect(),
         (2, true) => bytes
-            .chunks_exact(2)
-            .map(|c| f(u32::from(u16::from_be_bytes([c[0], c[1]]))))
+            .as_chunks::<2>()
+            .0
+            .iter()
+            .map(move |c| f(u32::from(u16::from_be_bytes(*c))))
             .collect(),
         (_, false) => bytes
-            .chunks_exact(4)
-            .map(|c| f(u32::from_le_bytes([c[0], c[1], c[2], c[3]])))
+            .as_chunks::<4>()
+            .0
+            .iter()
+            .map(move |c| f(u32::from_le_bytes(*c)))
             .collect(),
         (_, true) => bytes
-            .chunks_exact(4)
-            .map(|c| f(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
+            .as_chunks::<4>()
+            .0
+            .iter()
+            .map(move |c| f(u32::from_be_bytes(*c)))
             .collect(),
     }
 }
