@@ -393,6 +393,14 @@ impl Instance {
         &self.pixel
     }
 
+    /// Bytes of pixel data this instance holds (encoded as in the file), for memory budgets.
+    pub fn pixel_data_len(&self) -> usize {
+        match &self.source {
+            PixelSource::Native { bytes, .. } => bytes.len(),
+            PixelSource::Encapsulated { buf, .. } => buf.len(),
+        }
+    }
+
     /// Number of frames (1 for single-frame objects).
     pub fn frame_count(&self) -> u32 {
         self.pixel.number_of_frames

@@ -1,5 +1,6 @@
-//! Series open in a viewer: decoded frames in display order, drawn on the GPU (wgpu, off
-//! screen; the CPU pipeline where no adapter exists) and measured.
+//! Series open in a viewer: parsed images in display order, each frame decoded when it is first
+//! shown (the most recent kept decoded), drawn on the GPU (wgpu, off screen; the CPU pipeline
+//! where no adapter exists) and measured. Reformats stream every frame to the GPU once.
 
 use std::sync::{Arc, Mutex};
 
@@ -23,6 +24,9 @@ const WORKSTATION_BUDGET: u64 = 6 * 1024 * 1024 * 1024;
 const OPEN_PER_USER: usize = 4;
 /// Frames kept on the GPU per series (the neighbours of the one shown).
 const GPU_FRAMES: usize = 24;
+/// Frames kept decoded per series (the most recently shown); the others stay as the file
+/// encodes them until they are shown.
+const DECODED_FRAMES: usize = 48;
 /// The largest viewport drawn.
 const MAX_VIEWPORT: u32 = 4096;
 
@@ -31,7 +35,13 @@ pub(crate) struct Gpu {
     renderer: Option<Mutex<Renderer>>,
 }
 
-/// A decoded series, in display order.
+/// One frame of an open series: its parsed image (pixel data still encoded) and frame number.
+struct FrameRef {
+    instance: Arc<meridian_viewer::Instance>,
+    index: u32,
+}
+
+/// An open series, in display order.
 pub(crate) struct OpenSeries {
     owner: String,
     /// The local patient the series was opened for.
@@ -41,8 +51,12 @@ pub(crate) struct OpenSeries {
     /// What a presentation state copies from the images.
     header: gsps::PresentationState,
     opened_at: u64,
-    frames: Vec<Frame>,
+    frames: Vec<FrameRef>,
     luts: Vec<ModalityLut>,
+    /// Columns and rows of the first frame.
+    size: (u32, u32),
+    /// Decoded frames, least recently shown first (at most [`DECODED_FRAMES`]).
+    decoded: Mutex<Vec<(u32, Arc<Frame>)>>,
     shape: PresentationLutShape,
     palette: Option<Palette>,
     spacing: Option<PixelSpacing>,
@@ -51,7 +65,7 @@ pub(crate) struct OpenSeries {
     mpr_spacing: Option<[f64; 3]>,
     /// The volume on the GPU, made on the first reformatted view (or why it could not be).
     volume: Mutex<Option<std::result::Result<GpuVolume, String>>>,
-    /// Decoded bytes held.
+    /// Bytes held: the encoded pixel data and the decoded frames kept.
     bytes: u64,
 }
 
@@ -180,14 +194,15 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened
     let mut luts = Vec::new();
     let mut geometry = Vec::new();
     let mut total = 0u64;
-    let mut first: Option<meridian_viewer::Instance> = None;
+    let mut cache = 0u64;
+    let mut first: Option<Arc<meridian_viewer::Instance>> = None;
     let mut windows: Vec<Window> = Vec::new();
     let mut spacing = None;
     let mut orientation = None;
     let mut patient_ids: Vec<Option<String>> = Vec::new();
     let budget = budget.min(SERIES_BUDGET);
     for body in bodies {
-        let instance = meridian_viewer::open(&body).map_err(|e| AppError::Validation(format!("an image of this series cannot be shown: {e}")))?;
+        let instance = Arc::new(meridian_viewer::open(&body).map_err(|e| AppError::Validation(format!("an image of this series cannot be shown: {e}")))?);
         drop(body);
         // Every image of a series is one patient's: a series mixing Patient IDs is not shown.
         let id = instance.text(0x0010, 0x0020);
@@ -198,15 +213,17 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened
             return Err(AppError::Validation("this series holds images with different Patient IDs; it is not shown (ask the PACS team to check it)".into()));
         }
         let pixel = instance.image_pixel();
-        total = total.saturating_add(pixel.decoded_frame_bytes().saturating_mul(u64::from(instance.frame_count())));
-        if total > budget {
+        // What is held: the pixel data as encoded, and room for the frames kept decoded.
+        total = total.saturating_add(instance.pixel_data_len() as u64);
+        cache = cache.max(pixel.decoded_frame_bytes().saturating_mul(DECODED_FRAMES as u64));
+        if total.saturating_add(cache) > budget {
             return Err(AppError::Validation(format!(
                 "this series needs more than the {} MiB of memory left for images; close other series or open it in parts",
                 budget / (1024 * 1024)
             )));
         }
+        let (rows, columns) = (pixel.rows, pixel.columns);
         for index in 0..instance.frame_count() {
-            let frame = instance.frame(index).map_err(|e| AppError::Validation(format!("an image of this series cannot be shown: {e}")))?;
             let info = instance.frame_info(index);
             if windows.is_empty()
                 && let Some(i) = info
@@ -216,11 +233,11 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened
             spacing = spacing.or_else(|| info.and_then(|i| i.pixel_spacing));
             orientation = orientation.or_else(|| info.and_then(|i| i.orientation));
             geometry.push(info.and_then(|i| match (i.position, i.orientation) {
-                (Some(position), Some(orientation)) => Some(SliceGeometry { position, orientation, rows: frame.rows, columns: frame.columns }),
+                (Some(position), Some(orientation)) => Some(SliceGeometry { position, orientation, rows, columns }),
                 _ => None,
             }));
             luts.push(instance.modality_lut(index));
-            frames.push(frame);
+            frames.push(FrameRef { instance: instance.clone(), index });
             refs.push(gsps::ImageRef {
                 sop_class_uid: instance.text(0x0008, 0x0016).unwrap_or_default(),
                 sop_instance_uid: instance.sop_instance_uid().unwrap_or_default(),
@@ -236,7 +253,7 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened
         return Err(AppError::NotFound("image in this series"));
     }
     let sorted = meridian_viewer::sort_slices(&geometry);
-    let mut slots: Vec<Option<((Frame, ModalityLut), gsps::ImageRef)>> = frames.into_iter().zip(luts).zip(refs).map(Some).collect();
+    let mut slots: Vec<Option<((FrameRef, ModalityLut), gsps::ImageRef)>> = frames.into_iter().zip(luts).zip(refs).map(Some).collect();
     let (mut frames, mut luts, mut refs) = (Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()), Vec::with_capacity(slots.len()));
     for &i in &sorted.order {
         if let Some(((f, l), r)) = slots.get_mut(i).and_then(Option::take) {
@@ -258,9 +275,13 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened
     if hounsfield {
         presets.extend(meridian_viewer::pipeline::CT_PRESETS.iter().map(|p| WindowPreset { name: title_case(p.name), center: p.center, width: p.width }));
     }
+    // The first frame shown is decoded now: it is drawn next, and an image that cannot be decoded
+    // is said on opening.
+    let shown = frames.first().ok_or(AppError::NotFound("image in this series"))?;
+    let shown = Arc::new(shown.instance.frame(shown.index).map_err(|e| AppError::Validation(format!("an image of this series cannot be shown: {e}")))?);
     let initial = presets.first().cloned().unwrap_or_else(|| {
         // No window in the file: the modality values' full range.
-        let (lo, hi) = frames.first().and_then(|f| f.data.min_max()).unwrap_or((0, 255));
+        let (lo, hi) = shown.data.min_max().unwrap_or((0, 255));
         let lut = luts.first().cloned().unwrap_or(ModalityLut::Identity);
         let (a, b) = (lut.apply(lo), lut.apply(hi));
         let (lo, hi) = (a.min(b), a.max(b));
@@ -272,7 +293,8 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened
     let checked = if gpu { mpr_check(&frames, &luts, spacing, &sorted) } else { Err("reformatting needs a GPU adapter (or lavapipe)") };
     let (mpr_spacing, mpr, mpr_unavailable) = match checked {
         Ok(sp) => {
-            let dims = [frames[0].columns, frames[0].rows, frames.len() as u32];
+            let first = frames[0].instance.image_pixel();
+            let dims = [first.columns, first.rows, frames.len() as u32];
             let size = |plane| Reslice::slice(plane, sp).source_size(dims);
             let oblique = oblique_extent(dims, sp);
             let geometry = MprGeometry {
@@ -292,8 +314,11 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened
         Err(why) => (None, None, Some(why.to_owned())),
     };
     let markers = orientation.and_then(measure::orientation_markers).map(|[left, right, top, bottom]| OrientationMarkers { left, right, top, bottom });
-    let (rows, columns) = frames.first().map_or((0, 0), |f| (f.rows, f.columns));
-    let sizes_vary = frames.iter().any(|f| f.rows != rows || f.columns != columns);
+    let (rows, columns) = (shown.rows, shown.columns);
+    let sizes_vary = frames.iter().any(|f| {
+        let p = f.instance.image_pixel();
+        p.rows != rows || p.columns != columns
+    });
     let info = OpenedSeries {
         handle: handle(),
         frames: frames.len() as u32,
@@ -343,13 +368,15 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened
         opened_at,
         frames,
         luts,
+        size: (columns, rows),
+        decoded: Mutex::new(vec![(0, shown)]),
         shape: display.shape,
         palette: display.palette,
         spacing,
         uploaded: Mutex::new(Vec::new()),
         mpr_spacing,
         volume: Mutex::new(None),
-        bytes: total,
+        bytes: total.saturating_add(cache),
     };
     Ok(Decoded { series, info })
 }
@@ -394,15 +421,19 @@ fn plane_markers(o: [f64; 6], coronal: bool) -> Option<OrientationMarkers> {
 
 /// The voxel spacing when the series is a regular stack of grey slices of one size, sample
 /// type and rescale; else why it cannot be reformatted (said on screen).
-fn mpr_check(frames: &[Frame], luts: &[ModalityLut], spacing: Option<PixelSpacing>, sorted: &meridian_viewer::SortedSeries) -> std::result::Result<[f64; 3], &'static str> {
-    let first = frames.first().ok_or("no images")?;
+fn mpr_check(frames: &[FrameRef], luts: &[ModalityLut], spacing: Option<PixelSpacing>, sorted: &meridian_viewer::SortedSeries) -> std::result::Result<[f64; 3], &'static str> {
+    let first = frames.first().ok_or("no images")?.instance.image_pixel();
     if frames.len() < 3 {
         return Err("reformatting needs at least 3 slices");
     }
     if first.samples_per_pixel != 1 {
         return Err("colour images are not reformatted");
     }
-    let same = |f: &Frame| f.rows == first.rows && f.columns == first.columns && f.samples_per_pixel == 1 && std::mem::discriminant(&f.data) == std::mem::discriminant(&first.data);
+    // Frames decode to one sample type when they declare the same bits allocated and sign.
+    let same = |f: &FrameRef| {
+        let p = f.instance.image_pixel();
+        p.rows == first.rows && p.columns == first.columns && p.samples_per_pixel == 1 && p.bits_allocated == first.bits_allocated && p.signed == first.signed
+    };
     if !frames.iter().all(same) || !luts.iter().all(|l| *l == luts[0]) {
         return Err("the slices differ in size, sample type or rescale");
     }
@@ -415,12 +446,37 @@ fn mpr_check(frames: &[Frame], luts: &[ModalityLut], spacing: Option<PixelSpacin
 }
 
 impl OpenSeries {
-    fn frame(&self, index: u32) -> Result<(&Frame, &ModalityLut)> {
-        let i = index as usize;
-        match (self.frames.get(i), self.luts.get(i)) {
-            (Some(f), Some(l)) => Ok((f, l)),
-            _ => Err(AppError::Validation(format!("this series has {} images; image {} does not exist", self.frames.len(), u64::from(index) + 1))),
+    fn lut(&self, index: u32) -> Result<&ModalityLut> {
+        self.luts
+            .get(index as usize)
+            .ok_or_else(|| AppError::Validation(format!("this series has {} images; image {} does not exist", self.frames.len(), u64::from(index) + 1)))
+    }
+
+    /// Frame `index` decoded: kept from an earlier draw, else decoded now and kept.
+    fn frame(&self, index: u32) -> Result<(Arc<Frame>, &ModalityLut)> {
+        let lut = self.lut(index)?;
+        {
+            let mut decoded = self.decoded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(at) = decoded.iter().position(|(i, _)| *i == index) {
+                let hit = decoded.remove(at);
+                let frame = hit.1.clone();
+                decoded.push(hit);
+                return Ok((frame, lut));
+            }
         }
+        let frame = Arc::new(self.decode(index)?);
+        let mut decoded = self.decoded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if decoded.len() >= DECODED_FRAMES {
+            decoded.remove(0);
+        }
+        decoded.push((index, frame.clone()));
+        Ok((frame, lut))
+    }
+
+    /// Decodes frame `index` without keeping it.
+    fn decode(&self, index: u32) -> Result<Frame> {
+        let source = self.frames.get(index as usize).ok_or_else(|| AppError::Validation(format!("this series has {} images; image {} does not exist", self.frames.len(), u64::from(index) + 1)))?;
+        source.instance.frame(source.index).map_err(|e| AppError::Validation(format!("image {} of this series cannot be shown: {e}", u64::from(index) + 1)))
     }
 
     fn render(&self, gpu: &Gpu, req: &RenderRequest) -> Result<Vec<u8>> {
@@ -430,10 +486,7 @@ impl OpenSeries {
         if !(req.zoom.is_finite() && req.zoom > 0.0 && req.center.is_finite() && req.window.is_finite() && req.pan.iter().all(|p| p.is_finite())) {
             return Err(AppError::Validation("zoom, pan and window must be finite numbers (zoom above 0)".into()));
         }
-        let (frame, lut) = match req.mpr {
-            Some(_) => self.frame(0)?,
-            None => self.frame(req.frame)?,
-        };
+        let lut = self.lut(if req.mpr.is_some() { 0 } else { req.frame })?;
         let shape = match (self.shape, req.invert) {
             (s, false) => s,
             (PresentationLutShape::Identity, true) => PresentationLutShape::Inverse,
@@ -457,7 +510,8 @@ impl OpenSeries {
             let at = match uploaded.iter().position(|(i, _)| *i == req.frame) {
                 Some(at) => at,
                 None => {
-                    let image = renderer.upload_frame(frame, self.palette.as_ref()).map_err(|e| AppError::Validation(format!("the image cannot be drawn: {e}")))?;
+                    let (frame, _) = self.frame(req.frame)?;
+                    let image = renderer.upload_frame(&frame, self.palette.as_ref()).map_err(|e| AppError::Validation(format!("the image cannot be drawn: {e}")))?;
                     if uploaded.len() >= GPU_FRAMES {
                         uploaded.remove(0);
                     }
@@ -467,14 +521,15 @@ impl OpenSeries {
             };
             return renderer.render_to_rgba(&uploaded[at].1, &view).map_err(|e| AppError::Internal(format!("the GPU could not draw the image: {e}")));
         }
-        Ok(cpu_view(frame, &display, &view))
+        let (frame, _) = self.frame(req.frame)?;
+        Ok(cpu_view(&frame, &display, &view))
     }
 
     fn render_plane(&self, gpu: &Gpu, m: meridian_api::MprRequest, view: &View) -> Result<Vec<u8>> {
         let spacing = self.mpr_spacing.ok_or_else(|| AppError::Validation("this series cannot be reformatted".into()))?;
         let renderer = gpu.renderer.as_ref().ok_or_else(|| AppError::Validation("reformatting needs a GPU adapter (or lavapipe)".into()))?;
         let renderer = renderer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (columns, rows, slices) = (self.frames[0].columns, self.frames[0].rows, self.frames.len() as u32);
+        let (columns, rows, slices) = (self.size.0, self.size.1, self.frames.len() as u32);
         let count = match m.plane {
             MprPlane::Axial => slices,
             MprPlane::Coronal => rows,
@@ -492,15 +547,18 @@ impl OpenSeries {
         }
         let mut volume = self.volume.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if volume.is_none() {
-            let upload = || -> std::result::Result<GpuVolume, meridian_viewer::render::RenderError> {
-                let mut upload = renderer.begin_volume([columns, rows, slices], &self.frames[0].data)?;
-                for f in &self.frames {
-                    upload.push(&f.data)?;
+            // Each frame is decoded, sent and dropped in turn: the stack is never whole in memory.
+            let upload = || -> std::result::Result<GpuVolume, String> {
+                let (first, _) = self.frame(0).map_err(|e| e.to_string())?;
+                let mut upload = renderer.begin_volume([columns, rows, slices], &first.data).map_err(|e| e.to_string())?;
+                for index in 0..slices {
+                    let frame = self.decode(index).map_err(|e| e.to_string())?;
+                    upload.push(&frame.data).map_err(|e| e.to_string())?;
                 }
-                upload.finish()
+                upload.finish().map_err(|e| e.to_string())
             };
             // A failure is kept: it is not retried on every draw.
-            *volume = Some(upload().map_err(|e| e.to_string()));
+            *volume = Some(upload());
         }
         let volume = match volume.as_ref() {
             Some(Ok(v)) => v,
@@ -541,7 +599,8 @@ impl OpenSeries {
 
     fn measure(&self, frame: u32, req: &MeasureRequest) -> Result<Measurement> {
         let (frame, lut) = self.frame(frame)?;
-        if (frame.rows, frame.columns) != (self.frames[0].rows, self.frames[0].columns) {
+        let frame = &*frame;
+        if (frame.columns, frame.rows) != self.size {
             return Err(AppError::Validation("this image differs in size from the series' first; measure on images of the first size".into()));
         }
         let finite = |p: &[f64; 2]| p.iter().all(|v| v.is_finite());
@@ -781,5 +840,65 @@ impl App {
     pub fn imaging_adapter(&self) -> Result<Option<String>> {
         let gpu = self.imaging.gpu()?;
         Ok(gpu.renderer.as_ref().and_then(|r| r.lock().ok().map(|r| format!("{:?}", r.adapter()))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use meridian_demo::dicom::CtSeriesSpec;
+
+    fn request(frame: u32) -> RenderRequest {
+        RenderRequest {
+            handle: String::new(),
+            frame,
+            width: 64,
+            height: 64,
+            zoom: 1.0,
+            pan: [0.0, 0.0],
+            center: 40.0,
+            window: 400.0,
+            invert: false,
+            mpr: None,
+            quarter_turns: 0,
+            flip_horizontal: false,
+            flip_vertical: false,
+        }
+    }
+
+    #[test]
+    fn frames_are_decoded_when_first_shown_and_only_the_latest_are_kept_decoded() {
+        let spec = CtSeriesSpec { slices: 80, rows: 64, columns: 64, pixel_spacing: 4.0, ..CtSeriesSpec::demo("MRN-1", "TEST^Ada", "19700304", "F") };
+        let files: Vec<Vec<u8>> = spec.files().collect();
+        let opened = decode_series(files.clone(), "u".into(), "p".into(), 0, false, u64::MAX).expect("open");
+        let series = opened.series;
+        assert_eq!(opened.info.frames, 80);
+        let kept = |s: &OpenSeries| s.decoded.lock().expect("lock").len();
+        assert_eq!(kept(&series), 1, "opening decodes only the first frame shown");
+        // Held: the pixel data as encoded, and room for the frames kept decoded.
+        let frame_bytes = 64 * 64 * 2;
+        assert_eq!(series.bytes, 80 * frame_bytes + DECODED_FRAMES as u64 * frame_bytes);
+
+        // Display order runs head to foot; the files run the other way round (z falls with the
+        // index), so image k on screen is file 79 - k. Each draw is what its own file gives.
+        let gpu = Gpu { renderer: None };
+        let mut previous: Option<Vec<u8>> = None;
+        for k in [0u32, 40, 79, 40] {
+            let drawn = series.render(&gpu, &request(k)).expect("draw");
+            assert!(previous.as_ref() != Some(&drawn), "images differ from slice to slice");
+            previous = Some(drawn.clone());
+            let instance = meridian_viewer::open(&files[(79 - k) as usize]).expect("file");
+            let display = Display { voi: Voi::Window(Window::new(40.0, 400.0)), ..instance.default_display(0) };
+            let expected = cpu_view(&instance.frame(0).expect("frame"), &display, &View::new(64, 64, display.clone()));
+            assert!(drawn == expected, "image {k} drawn from another file's pixels");
+        }
+        assert_eq!(kept(&series), 3);
+        for k in 0..80 {
+            series.render(&gpu, &request(k)).expect("draw");
+            assert!(kept(&series) <= DECODED_FRAMES);
+        }
+        assert_eq!(kept(&series), DECODED_FRAMES);
+        let err = series.render(&gpu, &request(80)).expect_err("no image 81");
+        assert!(err.to_string().contains("image 81 does not exist"), "{err}");
     }
 }
