@@ -38,6 +38,8 @@ pub struct CachedInstance<'a> {
     pub modality: Option<&'a str>,
     pub instance_number: Option<i64>,
     pub body: &'a [u8],
+    /// What opening its series needs (JSON from meridian-app), when the app could describe it.
+    pub meta: Option<&'a str>,
 }
 
 impl Tx {
@@ -102,7 +104,23 @@ impl Tx {
         .bind(i.body)
         .execute(&mut *self.tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        // The description always follows the body it describes.
+        match i.meta {
+            Some(meta) => {
+                sqlx::query("INSERT INTO dicom_instance_meta (sop_uid, meta) VALUES (?, ?) ON CONFLICT (sop_uid) DO UPDATE SET meta = excluded.meta")
+                    .bind(i.sop_uid)
+                    .bind(meta)
+                    .execute(&mut *self.tx)
+                    .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM dicom_instance_meta WHERE sop_uid = ?").bind(i.sop_uid).execute(&mut *self.tx).await?;
+            }
+        }
+        Ok(true)
     }
 
     /// Sets a study's byte count from its instances (eviction works from these counts).
@@ -162,6 +180,19 @@ impl Tx {
             .bind(series_uid)
             .fetch_all(&mut *self.tx)
             .await?)
+    }
+
+    /// Each instance of a cached series in instance-number order: SOP Instance UID, body size
+    /// and, where kept, what opening the series needs of it. Reads no bodies.
+    pub async fn dicom_series_meta(&mut self, study_uid: &str, series_uid: &str) -> Result<Vec<(String, i64, Option<String>)>> {
+        Ok(sqlx::query_as(
+            "SELECT i.sop_uid, i.size, m.meta FROM dicom_instance i LEFT JOIN dicom_instance_meta m ON m.sop_uid = i.sop_uid
+             WHERE i.study_uid = ? AND i.series_uid = ? ORDER BY i.instance_number, i.sop_uid",
+        )
+        .bind(study_uid)
+        .bind(series_uid)
+        .fetch_all(&mut *self.tx)
+        .await?)
     }
 
     /// The middle instance of a cached series (by instance number), for its thumbnail.

@@ -134,6 +134,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_merged_index.sql")),
     (3, include_str!("../migrations/0003_sync.sql")),
     (4, include_str!("../migrations/0004_imaging.sql")),
+    (5, include_str!("../migrations/0005_imaging_meta.sql")),
 ];
 
 /// How strictly commits reach the disk.
@@ -312,6 +313,15 @@ impl Store {
     pub async fn count(&self, table: Table) -> Result<i64> {
         let sql = format!("SELECT count(*) FROM {}", table.name());
         Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool).await?)
+    }
+
+    /// The body of one cached DICOM instance, read outside any transaction (a viewer reading
+    /// the frame it is about to show).
+    pub async fn dicom_body(&self, sop_uid: &str) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT body FROM dicom_instance WHERE sop_uid = ?")
+            .bind(sop_uid)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     pub(crate) fn pool(&self) -> &SqlitePool {

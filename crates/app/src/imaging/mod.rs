@@ -339,6 +339,7 @@ async fn cache_study(tx: &mut Tx, patient_id: &str, study_uid: &str, received: &
                     modality: i.modality.as_deref(),
                     instance_number: i.instance_number,
                     body: &i.body,
+                    meta: i.meta.as_deref(),
                 },
             )
             .await?;
@@ -565,6 +566,8 @@ struct Received {
     study_description: Option<String>,
     accession: Option<String>,
     body: Vec<u8>,
+    /// What opening its series needs (JSON), for images.
+    meta: Option<String>,
 }
 
 impl Received {
@@ -582,6 +585,7 @@ impl Received {
             study_description: text(0x0008, 0x1030),
             accession: text(0x0008, 0x0050),
             body,
+            meta: view::ImageMeta::of(instance).and_then(|m| serde_json::to_string(&m).ok()),
         }
     }
 }
@@ -610,6 +614,7 @@ fn presentation_state(body: Vec<u8>, mrn: Option<&str>, study_uid: &str) -> Opti
         study_description: None,
         accession: None,
         body,
+        meta: None,
     })
 }
 

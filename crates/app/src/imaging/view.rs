@@ -11,7 +11,7 @@ use meridian_viewer::gsps;
 use meridian_viewer::measure::{self, PixelSpacing};
 use meridian_viewer::pipeline::lut::Palette;
 use meridian_viewer::render::{GpuImage, GpuVolume, Plane, Projection, Renderer, Reslice, View};
-use meridian_viewer::{Display, Frame, ModalityLut, PresentationLutShape, SliceGeometry, Voi, Window};
+use meridian_viewer::{Display, Frame, Instance, ModalityLut, PresentationLutShape, SliceGeometry, Voi, Window};
 
 use crate::guard::{Ctx, Target};
 use crate::{App, AppError, Result};
@@ -35,10 +35,199 @@ pub(crate) struct Gpu {
     renderer: Option<Mutex<Renderer>>,
 }
 
-/// One frame of an open series: its parsed image (pixel data still encoded) and frame number.
+/// What opening a series needs of one cached image: kept beside it in the cache (as JSON), so
+/// that a series opens from these alone and reads each image's body when it is first shown.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct ImageMeta {
+    patient_id: Option<String>,
+    sop_class_uid: String,
+    sop_instance_uid: String,
+    rows: u32,
+    columns: u32,
+    samples_per_pixel: u16,
+    bits_allocated: u16,
+    signed: bool,
+    frames: Vec<FrameMeta>,
+}
+
+/// One frame of an [`ImageMeta`].
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct FrameMeta {
+    position: Option<[f64; 3]>,
+    orientation: Option<[f64; 6]>,
+    pixel_spacing: Option<[f64; 2]>,
+    /// Centre and width of each window the image gives.
+    windows: Vec<[f64; 2]>,
+    /// Rescale slope and intercept; none where stored values are the modality values.
+    rescale: Option<[f64; 2]>,
+}
+
+impl ImageMeta {
+    /// The description kept in the cache; `None` where a frame's modality LUT is a table (such
+    /// images open by reading them whole).
+    pub(crate) fn of(instance: &Instance) -> Option<Self> {
+        let tables = (0..instance.frame_count()).any(|i| matches!(instance.modality_lut(i), ModalityLut::Table(_)));
+        (!tables).then(|| Self::describe(instance))
+    }
+
+    fn describe(instance: &Instance) -> Self {
+        let px = instance.image_pixel();
+        let frames = (0..instance.frame_count())
+            .map(|index| {
+                let info = instance.frame_info(index);
+                FrameMeta {
+                    position: info.and_then(|i| i.position),
+                    orientation: info.and_then(|i| i.orientation),
+                    pixel_spacing: info.and_then(|i| i.pixel_spacing),
+                    windows: info.map(|i| i.windows.iter().map(|w| [w.center, w.width]).collect()).unwrap_or_default(),
+                    rescale: match instance.modality_lut(index) {
+                        ModalityLut::Rescale { slope, intercept } => Some([slope, intercept]),
+                        _ => None,
+                    },
+                }
+            })
+            .collect();
+        Self {
+            patient_id: instance.text(0x0010, 0x0020),
+            sop_class_uid: instance.text(0x0008, 0x0016).unwrap_or_default(),
+            sop_instance_uid: instance.sop_instance_uid().unwrap_or_default(),
+            rows: px.rows,
+            columns: px.columns,
+            samples_per_pixel: px.samples_per_pixel,
+            bits_allocated: px.bits_allocated,
+            signed: px.signed,
+            frames,
+        }
+    }
+
+    fn luts(&self) -> Vec<ModalityLut> {
+        self.frames
+            .iter()
+            .map(|f| match f.rescale {
+                Some([slope, intercept]) => ModalityLut::Rescale { slope, intercept },
+                None => ModalityLut::Identity,
+            })
+            .collect()
+    }
+
+    fn shape(&self) -> Shape {
+        Shape { rows: self.rows, columns: self.columns, samples_per_pixel: self.samples_per_pixel, bits_allocated: self.bits_allocated, signed: self.signed }
+    }
+
+    fn decoded_frame_bytes(&self) -> u64 {
+        let per_sample: u64 = match self.bits_allocated {
+            1 | 8 => 1,
+            16 => 2,
+            _ => 4,
+        };
+        u64::from(self.rows) * u64::from(self.columns) * u64::from(self.samples_per_pixel) * per_sample
+    }
+}
+
+/// Reads cached images for a series opened from their descriptions (from a blocking thread).
+#[derive(Clone)]
+pub(crate) struct CacheReader {
+    store: meridian_store::Store,
+    runtime: tokio::runtime::Handle,
+}
+
+impl CacheReader {
+    fn body(&self, sop_uid: &str) -> Result<Vec<u8>> {
+        self.runtime
+            .block_on(self.store.dicom_body(sop_uid))?
+            .ok_or_else(|| AppError::Validation("an image of this series has left the cache since the series was opened (retrieve the study again)".into()))
+    }
+}
+
+/// What a frame decodes to: size and sample type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Shape {
+    rows: u32,
+    columns: u32,
+    samples_per_pixel: u16,
+    bits_allocated: u16,
+    signed: bool,
+}
+
+/// One image of an open series: parsed already, or read from the cache when shown.
+struct Image {
+    sop_uid: String,
+    shape: Shape,
+    /// The Patient ID the image carried when the series was opened.
+    patient_id: Option<String>,
+    parsed: Mutex<Option<Arc<Instance>>>,
+    /// Kept parsed once read (multi-frame images are read once, not once per frame).
+    keep: bool,
+}
+
+impl Image {
+    fn instance(&self, reader: Option<&CacheReader>) -> Result<Arc<Instance>> {
+        if let Some(i) = self.parsed.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref() {
+            return Ok(i.clone());
+        }
+        let reader = reader.ok_or(AppError::Internal("an image without a cache to read it from".into()))?;
+        let body = reader.body(&self.sop_uid)?;
+        let instance = Arc::new(meridian_viewer::open(&body).map_err(|e| AppError::Validation(format!("an image of this series cannot be shown: {e}")))?);
+        // The image read now is the one described at opening: same patient, same instance.
+        if instance.text(0x0010, 0x0020) != self.patient_id || instance.sop_instance_uid().as_deref() != Some(self.sop_uid.as_str()) {
+            return Err(AppError::Validation("an image of this series changed in the cache since the series was opened; open the series again".into()));
+        }
+        if self.keep {
+            *self.parsed.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(instance.clone());
+        }
+        Ok(instance)
+    }
+}
+
+/// One frame of an open series: its image and frame number.
 struct FrameRef {
-    instance: Arc<meridian_viewer::Instance>,
+    image: Arc<Image>,
     index: u32,
+}
+
+/// A cached series as opening it finds it.
+enum Images {
+    /// Every image described: bodies are read when shown.
+    Described(Vec<(String, u64, ImageMeta)>),
+    /// The bodies themselves (a series cached without descriptions).
+    Bodies(Vec<Vec<u8>>),
+}
+
+impl Images {
+    fn is_empty(&self) -> bool {
+        match self {
+            Images::Described(d) => d.is_empty(),
+            Images::Bodies(b) => b.is_empty(),
+        }
+    }
+}
+
+/// An image as opening a series takes it.
+struct Entry {
+    meta: ImageMeta,
+    luts: Vec<ModalityLut>,
+    image: Arc<Image>,
+    /// Encoded bytes the open series holds for it.
+    held: u64,
+}
+
+impl Entry {
+    /// An image read whole.
+    fn parsed(body: &[u8]) -> Result<Self> {
+        let instance = meridian_viewer::open(body).map_err(|e| AppError::Validation(format!("an image of this series cannot be shown: {e}")))?;
+        let meta = ImageMeta::describe(&instance);
+        let luts = (0..instance.frame_count()).map(|i| instance.modality_lut(i)).collect();
+        let held = instance.pixel_data_len() as u64;
+        let image = Image { sop_uid: meta.sop_instance_uid.clone(), shape: meta.shape(), patient_id: meta.patient_id.clone(), parsed: Mutex::new(Some(Arc::new(instance))), keep: true };
+        Ok(Self { meta, luts, image: Arc::new(image), held })
+    }
+
+    /// An image described in the cache, read when shown.
+    fn described(sop_uid: String, size: u64, meta: ImageMeta) -> Self {
+        let keep = meta.frames.len() > 1;
+        let image = Image { sop_uid, shape: meta.shape(), patient_id: meta.patient_id.clone(), parsed: Mutex::new(None), keep };
+        Self { luts: meta.luts(), image: Arc::new(image), held: if keep { size } else { 0 }, meta }
+    }
 }
 
 /// An open series, in display order.
@@ -67,6 +256,8 @@ pub(crate) struct OpenSeries {
     volume: Mutex<Option<std::result::Result<GpuVolume, String>>>,
     /// Bytes held: the encoded pixel data and the decoded frames kept.
     bytes: u64,
+    /// Where images not yet read come from.
+    reader: Option<CacheReader>,
 }
 
 impl std::fmt::Debug for OpenSeries {
@@ -188,67 +379,54 @@ fn person_name(pn: &str) -> String {
     if rest.is_empty() { family.to_owned() } else { format!("{family}, {}", rest.join(" ")) }
 }
 
-fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened_at: u64, gpu: bool, budget: u64) -> Result<Decoded> {
+fn decode_series(entries: Vec<Entry>, reader: Option<CacheReader>, owner: String, patient_id: String, opened_at: u64, gpu: bool, budget: u64) -> Result<Decoded> {
     let mut refs: Vec<gsps::ImageRef> = Vec::new();
     let mut frames = Vec::new();
     let mut luts = Vec::new();
     let mut geometry = Vec::new();
     let mut total = 0u64;
     let mut cache = 0u64;
-    let mut first: Option<Arc<meridian_viewer::Instance>> = None;
     let mut windows: Vec<Window> = Vec::new();
     let mut spacing = None;
     let mut orientation = None;
     let mut patient_ids: Vec<Option<String>> = Vec::new();
     let budget = budget.min(SERIES_BUDGET);
-    for body in bodies {
-        let instance = Arc::new(meridian_viewer::open(&body).map_err(|e| AppError::Validation(format!("an image of this series cannot be shown: {e}")))?);
-        drop(body);
+    for entry in entries {
+        let meta = &entry.meta;
         // Every image of a series is one patient's: a series mixing Patient IDs is not shown.
-        let id = instance.text(0x0010, 0x0020);
-        if !patient_ids.contains(&id) {
-            patient_ids.push(id);
+        if !patient_ids.contains(&meta.patient_id) {
+            patient_ids.push(meta.patient_id.clone());
         }
         if patient_ids.len() > 1 {
             return Err(AppError::Validation("this series holds images with different Patient IDs; it is not shown (ask the PACS team to check it)".into()));
         }
-        let pixel = instance.image_pixel();
-        // What is held: the pixel data as encoded, and room for the frames kept decoded.
-        total = total.saturating_add(instance.pixel_data_len() as u64);
-        cache = cache.max(pixel.decoded_frame_bytes().saturating_mul(DECODED_FRAMES as u64));
+        // What is held: the pixel data kept encoded, and room for the frames kept decoded.
+        total = total.saturating_add(entry.held);
+        cache = cache.max(meta.decoded_frame_bytes().saturating_mul(DECODED_FRAMES as u64));
         if total.saturating_add(cache) > budget {
             return Err(AppError::Validation(format!(
                 "this series needs more than the {} MiB of memory left for images; close other series or open it in parts",
                 budget / (1024 * 1024)
             )));
         }
-        let (rows, columns) = (pixel.rows, pixel.columns);
-        for index in 0..instance.frame_count() {
-            let info = instance.frame_info(index);
-            if windows.is_empty()
-                && let Some(i) = info
-            {
-                windows.clone_from(&i.windows);
+        let (rows, columns) = (meta.rows, meta.columns);
+        let multi = meta.frames.len() > 1;
+        for (index, (info, lut)) in meta.frames.iter().zip(&entry.luts).enumerate() {
+            let index = index as u32;
+            if windows.is_empty() {
+                windows = info.windows.iter().map(|w| Window::new(w[0], w[1])).collect();
             }
-            spacing = spacing.or_else(|| info.and_then(|i| i.pixel_spacing));
-            orientation = orientation.or_else(|| info.and_then(|i| i.orientation));
-            geometry.push(info.and_then(|i| match (i.position, i.orientation) {
+            spacing = spacing.or(info.pixel_spacing);
+            orientation = orientation.or(info.orientation);
+            geometry.push(match (info.position, info.orientation) {
                 (Some(position), Some(orientation)) => Some(SliceGeometry { position, orientation, rows, columns }),
                 _ => None,
-            }));
-            luts.push(instance.modality_lut(index));
-            frames.push(FrameRef { instance: instance.clone(), index });
-            refs.push(gsps::ImageRef {
-                sop_class_uid: instance.text(0x0008, 0x0016).unwrap_or_default(),
-                sop_instance_uid: instance.sop_instance_uid().unwrap_or_default(),
-                frame: (instance.frame_count() > 1).then_some(index + 1),
             });
-        }
-        if first.is_none() {
-            first = Some(instance);
+            luts.push(lut.clone());
+            frames.push(FrameRef { image: entry.image.clone(), index });
+            refs.push(gsps::ImageRef { sop_class_uid: meta.sop_class_uid.clone(), sop_instance_uid: meta.sop_instance_uid.clone(), frame: multi.then_some(index + 1) });
         }
     }
-    let first = first.ok_or(AppError::NotFound("image in this series"))?;
     if frames.is_empty() {
         return Err(AppError::NotFound("image in this series"));
     }
@@ -263,7 +441,12 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened
         }
     }
     let positions = (0..frames.len()).map(|i| sorted.distances.get(i).copied()).collect();
-    let display = first.default_display(0);
+    // The first frame shown is read and decoded now: it is drawn next, its image gives the corner
+    // text, and an image that cannot be decoded is said on opening.
+    let shown_ref = frames.first().ok_or(AppError::NotFound("image in this series"))?;
+    let first = shown_ref.image.instance(reader.as_ref())?;
+    let shown = Arc::new(first.frame(shown_ref.index).map_err(|e| AppError::Validation(format!("an image of this series cannot be shown: {e}")))?);
+    let display = first.default_display(shown_ref.index);
     let modality = first.modality();
     let color = first.image_pixel().samples_per_pixel == 3;
     let hounsfield = modality.as_deref() == Some("CT") && matches!(display.modality, ModalityLut::Rescale { .. });
@@ -275,10 +458,6 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened
     if hounsfield {
         presets.extend(meridian_viewer::pipeline::CT_PRESETS.iter().map(|p| WindowPreset { name: title_case(p.name), center: p.center, width: p.width }));
     }
-    // The first frame shown is decoded now: it is drawn next, and an image that cannot be decoded
-    // is said on opening.
-    let shown = frames.first().ok_or(AppError::NotFound("image in this series"))?;
-    let shown = Arc::new(shown.instance.frame(shown.index).map_err(|e| AppError::Validation(format!("an image of this series cannot be shown: {e}")))?);
     let initial = presets.first().cloned().unwrap_or_else(|| {
         // No window in the file: the modality values' full range.
         let (lo, hi) = shown.data.min_max().unwrap_or((0, 255));
@@ -293,8 +472,7 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened
     let checked = if gpu { mpr_check(&frames, &luts, spacing, &sorted) } else { Err("reformatting needs a GPU adapter (or lavapipe)") };
     let (mpr_spacing, mpr, mpr_unavailable) = match checked {
         Ok(sp) => {
-            let first = frames[0].instance.image_pixel();
-            let dims = [first.columns, first.rows, frames.len() as u32];
+            let dims = [shown.columns, shown.rows, frames.len() as u32];
             let size = |plane| Reslice::slice(plane, sp).source_size(dims);
             let oblique = oblique_extent(dims, sp);
             let geometry = MprGeometry {
@@ -315,10 +493,7 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened
     };
     let markers = orientation.and_then(measure::orientation_markers).map(|[left, right, top, bottom]| OrientationMarkers { left, right, top, bottom });
     let (rows, columns) = (shown.rows, shown.columns);
-    let sizes_vary = frames.iter().any(|f| {
-        let p = f.instance.image_pixel();
-        p.rows != rows || p.columns != columns
-    });
+    let sizes_vary = frames.iter().any(|f| (f.image.shape.rows, f.image.shape.columns) != (rows, columns));
     let info = OpenedSeries {
         handle: handle(),
         frames: frames.len() as u32,
@@ -377,6 +552,7 @@ fn decode_series(bodies: Vec<Vec<u8>>, owner: String, patient_id: String, opened
         mpr_spacing,
         volume: Mutex::new(None),
         bytes: total.saturating_add(cache),
+        reader,
     };
     Ok(Decoded { series, info })
 }
@@ -422,7 +598,7 @@ fn plane_markers(o: [f64; 6], coronal: bool) -> Option<OrientationMarkers> {
 /// The voxel spacing when the series is a regular stack of grey slices of one size, sample
 /// type and rescale; else why it cannot be reformatted (said on screen).
 fn mpr_check(frames: &[FrameRef], luts: &[ModalityLut], spacing: Option<PixelSpacing>, sorted: &meridian_viewer::SortedSeries) -> std::result::Result<[f64; 3], &'static str> {
-    let first = frames.first().ok_or("no images")?.instance.image_pixel();
+    let first = frames.first().ok_or("no images")?.image.shape;
     if frames.len() < 3 {
         return Err("reformatting needs at least 3 slices");
     }
@@ -430,10 +606,7 @@ fn mpr_check(frames: &[FrameRef], luts: &[ModalityLut], spacing: Option<PixelSpa
         return Err("colour images are not reformatted");
     }
     // Frames decode to one sample type when they declare the same bits allocated and sign.
-    let same = |f: &FrameRef| {
-        let p = f.instance.image_pixel();
-        p.rows == first.rows && p.columns == first.columns && p.samples_per_pixel == 1 && p.bits_allocated == first.bits_allocated && p.signed == first.signed
-    };
+    let same = |f: &FrameRef| f.image.shape == first;
     if !frames.iter().all(same) || !luts.iter().all(|l| *l == luts[0]) {
         return Err("the slices differ in size, sample type or rescale");
     }
@@ -476,7 +649,8 @@ impl OpenSeries {
     /// Decodes frame `index` without keeping it.
     fn decode(&self, index: u32) -> Result<Frame> {
         let source = self.frames.get(index as usize).ok_or_else(|| AppError::Validation(format!("this series has {} images; image {} does not exist", self.frames.len(), u64::from(index) + 1)))?;
-        source.instance.frame(source.index).map_err(|e| AppError::Validation(format!("image {} of this series cannot be shown: {e}", u64::from(index) + 1)))
+        let instance = source.image.instance(self.reader.as_ref())?;
+        instance.frame(source.index).map_err(|e| AppError::Validation(format!("image {} of this series cannot be shown: {e}", u64::from(index) + 1)))
     }
 
     fn render(&self, gpu: &Gpu, req: &RenderRequest) -> Result<Vec<u8>> {
@@ -696,23 +870,34 @@ impl super::Imaging {
 }
 
 impl App {
-    /// Opens a cached series in the viewer: decodes every frame, sorts along the slice normal,
-    /// and says what the reader needs (size, spacing, presets, orientation, warnings, corner text).
+    /// Opens a cached series in the viewer: sorts its frames along the slice normal, decodes the
+    /// first shown, and says what the reader needs (size, spacing, presets, orientation,
+    /// warnings, corner text). Images the cache describes are read when first shown; a series
+    /// cached without descriptions (by an earlier version) is read whole.
     pub async fn open_series(&self, token: &str, patient_id: &str, study_uid: &str, series_uid: &str) -> Result<OpenedSeries> {
-        let (bodies, user) = self
+        let (found, user) = self
             .audited(token, Action::ViewImages, Target::patient(patient_id), async |tx: &mut Tx, ctx: &mut Ctx| {
                 super::cached_study_of(tx, patient_id, study_uid).await?;
                 tx.touch_dicom_study(study_uid).await?;
                 ctx.detail = Some("open series".into());
-                let bodies = tx.dicom_series_bodies(study_uid, series_uid).await?;
+                let listed = tx.dicom_series_meta(study_uid, series_uid).await?;
+                let described: Option<Vec<(String, u64, ImageMeta)>> = listed
+                    .into_iter()
+                    .map(|(sop, size, meta)| Some((sop, size.max(0) as u64, serde_json::from_str(meta.as_deref()?).ok()?)))
+                    .collect();
+                let images = match described {
+                    Some(d) if !d.is_empty() => Images::Described(d),
+                    _ => Images::Bodies(tx.dicom_series_bodies(study_uid, series_uid).await?),
+                };
                 let states = tx.dicom_bodies_of_modality(study_uid, "PR").await?;
-                Ok(((bodies, states), ctx.session.user_id.clone()))
+                Ok(((images, states), ctx.session.user_id.clone()))
             })
             .await?;
-        let (bodies, states) = bodies;
-        if bodies.is_empty() {
+        let (images, states) = found;
+        if images.is_empty() {
             return Err(AppError::NotFound("series in this study"));
         }
+        let reader = CacheReader { store: self.store.clone(), runtime: tokio::runtime::Handle::current() };
         let opened_at = self.clock.now().unix_seconds() as u64;
         let imaging = self.imaging.clone();
         let patient = patient_id.to_owned();
@@ -730,7 +915,17 @@ impl App {
                 }
                 open.values().map(|s| s.bytes).sum::<u64>()
             };
-            let mut decoded = decode_series(bodies, user.clone(), patient.clone(), opened_at, gpu, WORKSTATION_BUDGET.saturating_sub(held))?;
+            let (entries, reader) = match images {
+                Images::Described(d) => (d.into_iter().map(|(sop, size, meta)| Entry::described(sop, size, meta)).collect(), Some(reader)),
+                Images::Bodies(bodies) => {
+                    let mut entries = Vec::with_capacity(bodies.len());
+                    for body in bodies {
+                        entries.push(Entry::parsed(&body)?);
+                    }
+                    (entries, None)
+                }
+            };
+            let mut decoded = decode_series(entries, reader, user.clone(), patient.clone(), opened_at, gpu, WORKSTATION_BUDGET.saturating_sub(held))?;
             decoded.info.annotations = latest_annotations(&states, &decoded.series.refs);
             let mut open = imaging.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             open.insert(decoded.info.handle.clone(), Arc::new(decoded.series));
@@ -793,6 +988,7 @@ impl App {
                         modality: Some("PR"),
                         instance_number: Some(1),
                         body: &bytes,
+                        meta: None,
                     },
                 )
                 .await?;
@@ -823,7 +1019,10 @@ impl App {
     /// A length, angle or region on one frame of an open series.
     pub async fn measure(&self, token: &str, handle: &str, frame: u32, req: &MeasureRequest) -> Result<Measurement> {
         let session = self.session(token).await?;
-        self.imaging.series(handle, &session.user_id)?.measure(frame, req)
+        let series = self.imaging.series(handle, &session.user_id)?;
+        let req = req.clone();
+        // The frame may have to be read from the cache and decoded first.
+        tokio::task::spawn_blocking(move || series.measure(frame, &req)).await.map_err(|e| AppError::Internal(e.to_string()))?
     }
 
     /// Closes an open series (its frames and GPU textures are freed).
@@ -870,7 +1069,8 @@ mod tests {
     fn frames_are_decoded_when_first_shown_and_only_the_latest_are_kept_decoded() {
         let spec = CtSeriesSpec { slices: 80, rows: 64, columns: 64, pixel_spacing: 4.0, ..CtSeriesSpec::demo("MRN-1", "TEST^Ada", "19700304", "F") };
         let files: Vec<Vec<u8>> = spec.files().collect();
-        let opened = decode_series(files.clone(), "u".into(), "p".into(), 0, false, u64::MAX).expect("open");
+        let entries = files.iter().map(|f| Entry::parsed(f)).collect::<Result<Vec<_>>>().expect("parse");
+        let opened = decode_series(entries, None, "u".into(), "p".into(), 0, false, u64::MAX).expect("open");
         let series = opened.series;
         assert_eq!(opened.info.frames, 80);
         let kept = |s: &OpenSeries| s.decoded.lock().expect("lock").len();

@@ -249,6 +249,19 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
     let cached: Vec<u32> = list.studies.iter().map(|s| s.cached_instances).collect();
     assert_eq!(cached.iter().sum::<u32>(), 6, "{cached:?}");
     assert_eq!(w.app.imaging_cache_bytes().await.expect("bytes"), got.bytes as i64);
+    // An open series reads each image from the cache when it is first shown: with its study
+    // evicted, the image shown before is still drawn, and those never shown say why they cannot be.
+    w.app.render_frame(&doc, &mine).await.expect("shown before, kept decoded");
+    let mut gone = 0;
+    for k in 1..reopened.frames {
+        if let Err(e) = w.app.render_frame(&doc, &RenderRequest { frame: k, ..mine.clone() }).await {
+            let e = meridian_api::ApiError::from(e);
+            assert_eq!(e.code, ErrorCode::Validation);
+            assert!(e.message.contains("left the cache"), "{}", e.message);
+            gone += 1;
+        }
+    }
+    assert_eq!(gone, reopened.frames - 1, "no other image of the reopened series was shown");
 
     // PACS down: the cached study is still listed, the archive's absence is said, retrieval is
     // a retryable error without identifiers.
