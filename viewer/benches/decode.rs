@@ -397,6 +397,21 @@ fn main() {
         write("ct16_rle.dcm", ct_rle(&px16, FRAMES)),
         Some("dcmdrle"),
     ));
+    // JPEG 2000 lossless, encoded by pydicom with pylibjpeg-openjpeg (dcmtk has no JPEG 2000).
+    let j2k = tmp.join("ct16_j2k.dcm");
+    let encoded = Command::new(&py)
+        .args([
+            "-c",
+            "import sys, pydicom; from pydicom.uid import JPEG2000Lossless as T; ds = pydicom.dcmread(sys.argv[1]); ds.compress(T, encoding_plugin='pylibjpeg'); ds.save_as(sys.argv[2])",
+        ])
+        .arg(&explicit16)
+        .arg(&j2k)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if encoded {
+        generated.push(("12-bit JPEG 2000 lossless".to_owned(), j2k, None));
+    }
     let have_dcmtk = Command::new("dcmcjpeg")
         .arg("--version")
         .stdout(Stdio::null())

@@ -1,6 +1,8 @@
-//! JPEG 2000 and HTJ2K through `jpeg2k` on the pure-Rust `openjp2` port of OpenJPEG.
+//! JPEG 2000 and HTJ2K through OpenJPEG (`meridian-openjpeg`): several threads for tiles of
+//! 256 x 256 pixels and more, where decoding code blocks in parallel pays; one for smaller tiles,
+//! where OpenJPEG's thread hand-offs cost more than they gain.
 
-use super::{Decoded, check_dimensions, codec_error, pixeldata, unsupported};
+use super::{Decoded, check_dimensions, codec_error, unsupported};
 use crate::error::DecodeError;
 use crate::frame::Photometric;
 use crate::instance::{ImagePixel, Limits};
@@ -14,7 +16,12 @@ struct Siz {
     subsampled: bool,
     /// The largest component precision in bits (Ssiz & 0x7F, plus one).
     precision: u32,
+    /// Pixels in one tile (at most the image).
+    tile_pixels: u64,
 }
+
+/// Tiles of at least this many pixels are decoded on several threads.
+const THREADED_TILE: u64 = 256 * 256;
 
 fn read_siz(data: &[u8]) -> Option<Siz> {
     // The codestream starts with SOC + SIZ, either at the start or inside a JP2 `jp2c` box.
@@ -26,13 +33,16 @@ fn read_siz(data: &[u8]) -> Option<Siz> {
     let u32_at =
         |i: usize| -> Option<u32> { Some(u32::from_be_bytes(s.get(i..i + 4)?.try_into().ok()?)) };
     let (xsiz, ysiz, xo, yo) = (u32_at(4)?, u32_at(8)?, u32_at(12)?, u32_at(16)?);
+    let (xt, yt) = (u32_at(20)?, u32_at(24)?);
     let csiz = u32::from(u16::from_be_bytes([*s.get(36)?, *s.get(37)?]));
     let subsampled = (0..csiz as usize)
         .any(|c| s.get(38 + 3 * c + 1) != Some(&1) || s.get(38 + 3 * c + 2) != Some(&1));
     let precision = (0..csiz as usize)
         .map(|c| s.get(38 + 3 * c).map(|b| u32::from(b & 0x7F) + 1))
         .try_fold(0, |max, p| p.map(|p| max.max(p)))?;
+    let (width, height) = (xsiz.checked_sub(xo)?, ysiz.checked_sub(yo)?);
     Some(Siz {
+        tile_pixels: u64::from(xt.min(width)) * u64::from(yt.min(height)),
         precision,
         width: xsiz.checked_sub(xo)?,
         height: ysiz.checked_sub(yo)?,
@@ -63,7 +73,7 @@ pub(crate) fn decode(
             "JPEG 2000 with subsampled components is not supported",
         ));
     }
-    // openjp2 holds every component as i32 while decoding.
+    // OpenJPEG holds every component as i32 while decoding.
     let working = u64::from(siz.width) * u64::from(siz.height) * u64::from(siz.components) * 4;
     if working > limits.max_frame_bytes.saturating_mul(2) {
         return Err(DecodeError::TooLarge {
@@ -80,76 +90,45 @@ pub(crate) fn decode(
             "JPEG 2000 precision above bits allocated",
         ));
     }
-    // dicom-pixeldata's adapter (the same jpeg2k/openjp2 underneath) writes each component's
-    // values as little-endian Bits Allocated, interleaved, for 8 and 16 bits allocated.
-    if matches!(px.bits_allocated, 8 | 16) {
-        let bytes = pixeldata::decode(pixeldata::Source::Encapsulated(data), px, syntax, frame)?;
-        let expected = px.rows as usize
-            * px.columns as usize
-            * usize::from(px.samples_per_pixel)
-            * bytes_per_sample;
-        if bytes.len() != expected {
-            return Err(codec_error(
-                syntax,
-                frame,
-                format!(
-                    "decoder returned {} bytes, expected {expected}",
-                    bytes.len()
-                ),
-            ));
-        }
-        return Ok(Decoded {
-            bytes,
-            bytes_per_sample,
-            planar: false,
-            photometric: decoded_photometric(px),
-            path: pixeldata::PATH,
-        });
-    }
-    // A panic inside a third-party decoder must not take the viewer down with it.
-    let image = std::panic::catch_unwind(|| jpeg2k::Image::from_bytes(data))
-        .map_err(|_| {
-            codec_error(
-                syntax,
-                frame,
-                "the JPEG 2000 decoder panicked on this stream",
-            )
-        })?
-        .map_err(|e| codec_error(syntax, frame, e.to_string()))?;
+    let threads = if siz.tile_pixels >= THREADED_TILE {
+        std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    } else {
+        1
+    };
+    let image = meridian_openjpeg::decode(data, threads).map_err(|e| codec_error(syntax, frame, e.0))?;
     let components = image.components();
-    check_dimensions(
-        syntax,
-        px,
-        frame,
-        image.width(),
-        image.height(),
-        components.len() as u32,
-    )?;
+    let first = components.first().ok_or_else(|| codec_error(syntax, frame, "no components"))?;
+    check_dimensions(syntax, px, frame, first.width, first.height, components.len() as u32)?;
     let pixels = px.rows as usize * px.columns as usize;
-    if components.iter().any(|c| c.data().len() != pixels) {
-        return Err(codec_error(
-            syntax,
-            frame,
-            "a decoded component does not have rows x columns values",
-        ));
+    if components.iter().any(|c| c.data.len() != pixels || c.subsampling != (1, 1)) {
+        return Err(codec_error(syntax, frame, "a decoded component does not have rows x columns values"));
     }
-    if components
-        .iter()
-        .any(|c| c.precision() as usize > bytes_per_sample * 8)
-    {
-        return Err(unsupported(
-            syntax,
-            px,
-            "JPEG 2000 precision above bits allocated",
-        ));
+    if components.iter().any(|c| c.precision as usize > bytes_per_sample * 8) {
+        return Err(unsupported(syntax, px, "JPEG 2000 precision above bits allocated"));
     }
+    // Each value's two's complement truncated to the container, interleaved; `to_pixel_data`
+    // then masks or sign-extends by Bits Stored as the data set declares (which also settles a
+    // codestream whose signedness disagrees with Pixel Representation, as pydicom does).
     let spp = components.len();
-    let mut bytes = Vec::with_capacity(pixels * spp * bytes_per_sample);
-    for i in 0..pixels {
-        for c in components {
-            // Two's complement truncated to the container; `to_pixel_data` then masks or
-            // sign-extends by Bits Stored, as the data set declares.
-            bytes.extend_from_slice(&c.data()[i].to_le_bytes()[..bytes_per_sample]);
+    let mut bytes = vec![0u8; pixels * spp * bytes_per_sample];
+    match (spp, bytes_per_sample) {
+        (1, 2) => {
+            for (out, v) in bytes.as_chunks_mut::<2>().0.iter_mut().zip(first.data) {
+                *out = (*v as u16).to_le_bytes();
+            }
+        }
+        (1, 1) => {
+            for (out, v) in bytes.iter_mut().zip(first.data) {
+                *out = *v as u8;
+            }
+        }
+        _ => {
+            for (c, component) in components.iter().enumerate() {
+                for (i, v) in component.data.iter().enumerate() {
+                    let at = (i * spp + c) * bytes_per_sample;
+                    bytes[at..at + bytes_per_sample].copy_from_slice(&v.to_le_bytes()[..bytes_per_sample]);
+                }
+            }
         }
     }
     Ok(Decoded {
@@ -157,7 +136,7 @@ pub(crate) fn decode(
         bytes_per_sample,
         planar: false,
         photometric: decoded_photometric(px),
-        path: "meridian: JPEG 2000 in 32 bits allocated",
+        path: "meridian: OpenJPEG",
     })
 }
 
