@@ -229,6 +229,10 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     n = wait_drawn(app, n)
     click(app, "[data-testid=plane-oblique]")
     wait_text(app, "[data-testid=overlay-frame]", "Oblique 30°")
+    # The coronal plane turned 30° about the slice axis: its right edge points left-posterior.
+    assert app.find_element(By.CSS_SELECTOR, "[data-testid=marker-left]").text == "RA"
+    assert app.find_element(By.CSS_SELECTOR, "[data-testid=marker-right]").text == "LP"
+    assert app.find_element(By.CSS_SELECTOR, "[data-testid=marker-top]").text == "H"
     n = wait_drawn(app, n)
     stage.send_keys(".")
     wait_text(app, "[data-testid=overlay-frame]", "Oblique 35°")

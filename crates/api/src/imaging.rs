@@ -259,6 +259,25 @@ pub struct MprGeometry {
     /// Edge letters of the coronal and sagittal planes.
     pub coronal_markers: Option<OrientationMarkers>,
     pub sagittal_markers: Option<OrientationMarkers>,
+    /// Edge letters of the oblique plane by angle: each entry holds from `from_deg` up to the
+    /// next entry's (angles -180 to 180, whole degrees, ascending).
+    #[serde(default)]
+    pub oblique_markers: Vec<ObliqueMarkers>,
+}
+
+/// The oblique plane's edge letters from one angle on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObliqueMarkers {
+    pub from_deg: f64,
+    pub markers: OrientationMarkers,
+}
+
+impl MprGeometry {
+    /// The oblique plane's edge letters at `angle_deg` (rounded to a whole degree).
+    pub fn oblique_markers_at(&self, angle_deg: f64) -> Option<&OrientationMarkers> {
+        let angle = angle_deg.round();
+        self.oblique_markers.iter().rev().find(|m| m.from_deg <= angle).map(|m| &m.markers)
+    }
 }
 
 /// A measurement on one frame, in image pixel coordinates (the centre of column `c`, row `r`

@@ -704,12 +704,13 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
     let mm_per_source_px = move || if mode.get().is_some() { plane_mm } else { spacing_x };
     let markers_of = {
         let (stack, coronal, sagittal) = (series.markers.clone(), mpr.as_ref().and_then(|m| m.coronal_markers.clone()), mpr.as_ref().and_then(|m| m.sagittal_markers.clone()));
+        let geometry = mpr.clone();
         move |m: Option<MprPlane>| -> Option<OrientationMarkers> {
             match m {
                 Some(MprPlane::Coronal) => coronal.clone(),
                 Some(MprPlane::Sagittal) => sagittal.clone(),
-                // Letters of an oblique plane would need its direction: none rather than wrong ones.
-                Some(MprPlane::Oblique) => None,
+                // The oblique plane's letters follow its angle (the app lists them by angle).
+                Some(MprPlane::Oblique) => geometry.as_ref().and_then(|g| g.oblique_markers_at(angle.get()).cloned()),
                 _ => stack.clone(),
             }
         }

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use meridian_api::{AnnotationsSaved, Measurement, MeasureRequest, MprGeometry, SavedAnnotation, MprPlane, MprProjection, OpenedSeries, OrientationMarkers, RegionStats, RenderRequest, WindowPreset};
+use meridian_api::{AnnotationsSaved, Measurement, MeasureRequest, MprGeometry, SavedAnnotation, MprPlane, MprProjection, ObliqueMarkers, OpenedSeries, OrientationMarkers, RegionStats, RenderRequest, WindowPreset};
 use meridian_domain::access::Action;
 use meridian_store::Tx;
 use meridian_viewer::gsps;
@@ -485,6 +485,7 @@ fn decode_series(entries: Vec<Entry>, reader: Option<CacheReader>, owner: String
                 spacing: sp,
                 coronal_markers: orientation.and_then(|o| plane_markers(o, true)),
                 sagittal_markers: orientation.and_then(|o| plane_markers(o, false)),
+                oblique_markers: orientation.map(oblique_markers).unwrap_or_default(),
                 names: orientation.map_or_else(|| ["Axial".into(), "Coronal".into(), "Sagittal".into()], plane_names),
             };
             (Some(sp), Some(geometry), None)
@@ -593,6 +594,24 @@ fn plane_markers(o: [f64; 6], coronal: bool) -> Option<OrientationMarkers> {
     let across = if coronal { [o[0], o[1], o[2]] } else { [o[3], o[4], o[5]] };
     measure::orientation_markers([across[0], across[1], across[2], -n[0], -n[1], -n[2]])
         .map(|[left, right, top, bottom]| OrientationMarkers { left, right, top, bottom })
+}
+
+/// The oblique plane's edge letters by angle (runs of whole degrees with the same letters). The
+/// plane is the coronal one turned about the slice axis: its rightward direction is
+/// `cos a * row + sin a * column` of the images, and down is against the slice normal.
+fn oblique_markers(o: [f64; 6]) -> Vec<ObliqueMarkers> {
+    let n = SliceGeometry { position: [0.0; 3], orientation: o, rows: 1, columns: 1 }.normal();
+    let mut out: Vec<ObliqueMarkers> = Vec::new();
+    for degree in -180..=180 {
+        let (sin, cos) = f64::from(degree).to_radians().sin_cos();
+        let right = [cos * o[0] + sin * o[3], cos * o[1] + sin * o[4], cos * o[2] + sin * o[5]];
+        let Some([left, right, top, bottom]) = measure::orientation_markers([right[0], right[1], right[2], -n[0], -n[1], -n[2]]) else { continue };
+        let markers = OrientationMarkers { left, right, top, bottom };
+        if out.last().map(|m| &m.markers) != Some(&markers) {
+            out.push(ObliqueMarkers { from_deg: f64::from(degree), markers });
+        }
+    }
+    out
 }
 
 /// The voxel spacing when the series is a regular stack of grey slices of one size, sample
@@ -1063,6 +1082,35 @@ mod tests {
             flip_horizontal: false,
             flip_vertical: false,
         }
+    }
+
+    #[test]
+    fn the_oblique_planes_edge_letters_follow_its_angle() {
+        let axial = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0];
+        let geometry = MprGeometry {
+            axial: [0.0; 2],
+            coronal: [0.0; 2],
+            sagittal: [0.0; 2],
+            oblique: [0.0; 2],
+            counts: [0; 4],
+            plane_pixel_mm: 1.0,
+            spacing: [1.0; 3],
+            names: Default::default(),
+            coronal_markers: plane_markers(axial, true),
+            sagittal_markers: plane_markers(axial, false),
+            oblique_markers: oblique_markers(axial),
+        };
+        let at = |a: f64| geometry.oblique_markers_at(a).cloned().expect("letters");
+        let letters = |m: OrientationMarkers| [m.left, m.right, m.top, m.bottom].join(" ");
+        // At 0° the oblique plane is the coronal one, at 90° the sagittal one.
+        assert_eq!(Some(at(0.0)), geometry.coronal_markers);
+        assert_eq!(Some(at(90.0)), geometry.sagittal_markers);
+        assert_eq!(letters(at(0.0)), "R L H F");
+        assert_eq!(letters(at(30.0)), "RA LP H F");
+        assert_eq!(letters(at(-30.0)), "RP LA H F");
+        assert_eq!(letters(at(180.0)), "L R H F");
+        assert_eq!(letters(at(-180.0)), "L R H F");
+        assert!(geometry.oblique_markers.windows(2).all(|w| w[0].from_deg < w[1].from_deg));
     }
 
     #[test]
