@@ -273,9 +273,10 @@ pub struct ObliqueMarkers {
 }
 
 impl MprGeometry {
-    /// The oblique plane's edge letters at `angle_deg` (rounded to a whole degree).
+    /// The oblique plane's edge letters at `angle_deg` (any angle; taken to -180..180 and
+    /// rounded to a whole degree).
     pub fn oblique_markers_at(&self, angle_deg: f64) -> Option<&OrientationMarkers> {
-        let angle = angle_deg.round();
+        let angle = (angle_deg.round() + 180.0).rem_euclid(360.0) - 180.0;
         self.oblique_markers.iter().rev().find(|m| m.from_deg <= angle).map(|m| &m.markers)
     }
 }

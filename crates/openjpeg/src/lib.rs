@@ -11,6 +11,7 @@
 use std::ffi::{CStr, c_char, c_void};
 use std::fmt;
 use std::ptr;
+use std::sync::Mutex;
 
 use openjpeg_sys as opj;
 
@@ -108,6 +109,10 @@ unsafe extern "C" fn skip(n: i64, user: *mut c_void) -> i64 {
     let c = unsafe { &mut *user.cast::<Cursor>() };
     let Ok(n) = usize::try_from(n) else { return -1 };
     let k = n.min(c.len - c.pos.min(c.len));
+    if k == 0 && n > 0 {
+        // At the end: an error, so that OpenJPEG's skip loop cannot spin.
+        return -1;
+    }
     c.pos += k;
     k as i64
 }
@@ -128,10 +133,13 @@ unsafe extern "C" fn on_error(message: *const c_char, user: *mut c_void) {
     if message.is_null() || user.is_null() {
         return;
     }
-    // SAFETY: OpenJPEG passes a NUL-terminated message; `user` is the `String` `decode` owns.
-    let (message, last) = unsafe { (CStr::from_ptr(message), &mut *user.cast::<String>()) };
-    last.clear();
-    last.extend(message.to_string_lossy().trim().chars().filter(|c| !c.is_control()).take(200));
+    // SAFETY: OpenJPEG passes a NUL-terminated message; `user` is the `Mutex<String>` `decode`
+    // owns (a mutex: worker threads may report too).
+    let (message, last) = unsafe { (CStr::from_ptr(message), &*user.cast::<Mutex<String>>()) };
+    if let Ok(mut last) = last.lock() {
+        last.clear();
+        last.extend(message.to_string_lossy().trim().chars().filter(|c| !c.is_control()).take(200));
+    }
 }
 
 /// Frees what `decode` made, whichever way it leaves.
@@ -169,8 +177,11 @@ pub fn decode(data: &[u8], threads: usize) -> Result<Image, Error> {
         return Err(Error("neither a JPEG 2000 codestream (SOC, SIZ) nor a JP2 file".into()));
     };
     let mut cursor = Box::new(Cursor { data: data.as_ptr(), len: data.len(), pos: 0 });
-    let mut last_error = Box::new(String::new());
-    let fail = |what: &str, last: &String| Error(if last.is_empty() { what.to_owned() } else { format!("{what}: {last}") });
+    let last_error = Box::new(Mutex::new(String::new()));
+    let fail = |what: &str, last: &Mutex<String>| {
+        let last = last.lock().map(|l| l.clone()).unwrap_or_default();
+        Error(if last.is_empty() { what.to_owned() } else { format!("{what}: {last}") })
+    };
     // SAFETY: every handle is checked for null before use and freed by `guard`; the cursor and
     // the error string are boxed, so their addresses stay valid until `guard` (declared after
     // them) has destroyed the stream and codec that hold them.
@@ -179,7 +190,7 @@ pub fn decode(data: &[u8], threads: usize) -> Result<Image, Error> {
         if guard.codec.is_null() || guard.stream.is_null() {
             return Err(Error("OpenJPEG could not make a decoder".into()));
         }
-        opj::opj_set_error_handler(guard.codec, Some(on_error), ptr::from_mut::<String>(&mut last_error).cast());
+        opj::opj_set_error_handler(guard.codec, Some(on_error), ptr::from_ref::<Mutex<String>>(&last_error).cast_mut().cast());
         opj::opj_stream_set_user_data(guard.stream, ptr::from_mut::<Cursor>(&mut cursor).cast(), None);
         opj::opj_stream_set_user_data_length(guard.stream, data.len() as u64);
         opj::opj_stream_set_read_function(guard.stream, Some(read));

@@ -315,11 +315,13 @@ impl Store {
         Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool).await?)
     }
 
-    /// The body of one cached DICOM instance, read outside any transaction (a viewer reading
-    /// the frame it is about to show).
-    pub async fn dicom_body(&self, sop_uid: &str) -> Result<Option<Vec<u8>>> {
-        Ok(sqlx::query_scalar("SELECT body FROM dicom_instance WHERE sop_uid = ?")
+    /// The body of one cached DICOM instance of a given study and series, read outside any
+    /// transaction (a viewer reading the frame it is about to show).
+    pub async fn dicom_body(&self, study_uid: &str, series_uid: &str, sop_uid: &str) -> Result<Option<Vec<u8>>> {
+        Ok(sqlx::query_scalar("SELECT body FROM dicom_instance WHERE sop_uid = ? AND study_uid = ? AND series_uid = ?")
             .bind(sop_uid)
+            .bind(study_uid)
+            .bind(series_uid)
             .fetch_optional(&self.pool)
             .await?)
     }

@@ -669,8 +669,9 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
             "e" | "E" => { set_tool(Tool::Ellipse); true }
             "p" | "P" => { set_tool(Tool::Pan); true }
             "i" | "I" => { invert.update(|v| *v = !*v); true }
-            "," if mode.get_untracked() == Some(MprPlane::Oblique) => { angle.update(|a| *a -= 5.0); true }
-            "." if mode.get_untracked() == Some(MprPlane::Oblique) => { angle.update(|a| *a += 5.0); true }
+            // Turning wraps at ±180° (the same plane is shown either way round).
+            "," if mode.get_untracked() == Some(MprPlane::Oblique) => { angle.update(|a| *a = (*a - 5.0 + 180.0).rem_euclid(360.0) - 180.0); true }
+            "." if mode.get_untracked() == Some(MprPlane::Oblique) => { angle.update(|a| *a = (*a + 5.0 + 180.0).rem_euclid(360.0) - 180.0); true }
             "]" => { quarter.update(|q| *q = (*q + 1) % 4); zoom.set(fit_of(mode.get_untracked())); true }
             "[" => { quarter.update(|q| *q = (*q + 3) % 4); zoom.set(fit_of(mode.get_untracked())); true }
             "h" | "H" => { flip_h.update(|v| *v = !*v); true }

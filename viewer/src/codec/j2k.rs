@@ -10,6 +10,11 @@ use crate::syntax::TransferSyntax;
 
 /// The image and tile size (SIZ) marker: width, height, components, subsampling all 1.
 struct Siz {
+    /// Where the codestream (SOC) starts: OpenJPEG decodes from here, so the checks below
+    /// concern the very codestream it reads (a JP2 wrapper before it is skipped).
+    start: usize,
+    /// Tiles in the image.
+    tiles: u64,
     width: u32,
     height: u32,
     components: u32,
@@ -22,14 +27,15 @@ struct Siz {
 
 /// Tiles of at least this many pixels are decoded on several threads.
 const THREADED_TILE: u64 = 256 * 256;
+/// The most tiles a frame may declare.
+const MAX_TILES: u64 = 4096;
 
 fn read_siz(data: &[u8]) -> Option<Siz> {
     // The codestream starts with SOC + SIZ, either at the start or inside a JP2 `jp2c` box.
-    let at = data
+    let start = data
         .windows(4)
-        .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])?
-        + 4;
-    let s = data.get(at..)?;
+        .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])?;
+    let s = data.get(start + 4..)?;
     let u32_at =
         |i: usize| -> Option<u32> { Some(u32::from_be_bytes(s.get(i..i + 4)?.try_into().ok()?)) };
     let (xsiz, ysiz, xo, yo) = (u32_at(4)?, u32_at(8)?, u32_at(12)?, u32_at(16)?);
@@ -41,7 +47,14 @@ fn read_siz(data: &[u8]) -> Option<Siz> {
         .map(|c| s.get(38 + 3 * c).map(|b| u32::from(b & 0x7F) + 1))
         .try_fold(0, |max, p| p.map(|p| max.max(p)))?;
     let (width, height) = (xsiz.checked_sub(xo)?, ysiz.checked_sub(yo)?);
+    let (xto, yto) = (u32_at(28)?, u32_at(32)?);
+    if xt == 0 || yt == 0 {
+        return None;
+    }
+    let tiles = u64::from(xsiz.saturating_sub(xto)).div_ceil(u64::from(xt)) * u64::from(ysiz.saturating_sub(yto)).div_ceil(u64::from(yt));
     Some(Siz {
+        start,
+        tiles,
         tile_pixels: u64::from(xt.min(width)) * u64::from(yt.min(height)),
         precision,
         width: xsiz.checked_sub(xo)?,
@@ -66,6 +79,11 @@ pub(crate) fn decode(
         )
     })?;
     check_dimensions(syntax, px, frame, siz.width, siz.height, siz.components)?;
+    // OpenJPEG sets up every tile before decoding: a stream cut into tiny tiles costs memory
+    // and time out of all proportion (real images use one tile or a few hundred).
+    if siz.tiles > MAX_TILES {
+        return Err(codec_error(syntax, frame, format!("the codestream declares {} tiles (at most {MAX_TILES} are decoded)", siz.tiles)));
+    }
     if siz.subsampled {
         return Err(unsupported(
             syntax,
@@ -95,7 +113,7 @@ pub(crate) fn decode(
     } else {
         1
     };
-    let image = meridian_openjpeg::decode(data, threads).map_err(|e| codec_error(syntax, frame, e.0))?;
+    let image = meridian_openjpeg::decode(&data[siz.start..], threads).map_err(|e| codec_error(syntax, frame, e.0))?;
     let components = image.components();
     let first = components.first().ok_or_else(|| codec_error(syntax, frame, "no components"))?;
     check_dimensions(syntax, px, frame, first.width, first.height, components.len() as u32)?;

@@ -110,6 +110,34 @@ impl ImageMeta {
             .collect()
     }
 
+    /// Whether `other` describes the same image: equal, numbers to within rounding (the
+    /// description went through JSON).
+    fn same_as(&self, other: &ImageMeta) -> bool {
+        fn close(a: f64, b: f64) -> bool {
+            a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+        }
+        fn all_close<const N: usize>(a: Option<[f64; N]>, b: Option<[f64; N]>) -> bool {
+            match (a, b) {
+                (Some(a), Some(b)) => a.iter().zip(&b).all(|(x, y)| close(*x, *y)),
+                (None, None) => true,
+                _ => false,
+            }
+        }
+        self.patient_id == other.patient_id
+            && self.sop_class_uid == other.sop_class_uid
+            && self.sop_instance_uid == other.sop_instance_uid
+            && self.shape() == other.shape()
+            && self.frames.len() == other.frames.len()
+            && self.frames.iter().zip(&other.frames).all(|(a, b)| {
+                all_close(a.position, b.position)
+                    && all_close(a.orientation, b.orientation)
+                    && all_close(a.pixel_spacing, b.pixel_spacing)
+                    && all_close(a.rescale, b.rescale)
+                    && a.windows.len() == b.windows.len()
+                    && a.windows.iter().zip(&b.windows).all(|(x, y)| all_close(Some(*x), Some(*y)))
+            })
+    }
+
     fn shape(&self) -> Shape {
         Shape { rows: self.rows, columns: self.columns, samples_per_pixel: self.samples_per_pixel, bits_allocated: self.bits_allocated, signed: self.signed }
     }
@@ -124,17 +152,19 @@ impl ImageMeta {
     }
 }
 
-/// Reads cached images for a series opened from their descriptions (from a blocking thread).
+/// Reads cached images of one series opened from their descriptions (from a blocking thread).
 #[derive(Clone)]
 pub(crate) struct CacheReader {
     store: meridian_store::Store,
     runtime: tokio::runtime::Handle,
+    study_uid: String,
+    series_uid: String,
 }
 
 impl CacheReader {
     fn body(&self, sop_uid: &str) -> Result<Vec<u8>> {
         self.runtime
-            .block_on(self.store.dicom_body(sop_uid))?
+            .block_on(self.store.dicom_body(&self.study_uid, &self.series_uid, sop_uid))?
             .ok_or_else(|| AppError::Validation("an image of this series has left the cache since the series was opened (retrieve the study again)".into()))
     }
 }
@@ -152,6 +182,8 @@ struct Shape {
 /// One image of an open series: parsed already, or read from the cache when shown.
 struct Image {
     sop_uid: String,
+    /// The description it was opened by, for images read when shown.
+    described: Option<ImageMeta>,
     shape: Shape,
     /// The Patient ID the image carried when the series was opened.
     patient_id: Option<String>,
@@ -168,8 +200,12 @@ impl Image {
         let reader = reader.ok_or(AppError::Internal("an image without a cache to read it from".into()))?;
         let body = reader.body(&self.sop_uid)?;
         let instance = Arc::new(meridian_viewer::open(&body).map_err(|e| AppError::Validation(format!("an image of this series cannot be shown: {e}")))?);
-        // The image read now is the one described at opening: same patient, same instance.
-        if instance.text(0x0010, 0x0020) != self.patient_id || instance.sop_instance_uid().as_deref() != Some(self.sop_uid.as_str()) {
+        // The image read now is the one described at opening: same patient and instance, and the
+        // same size, geometry, windows and rescale the series was sorted and shown by.
+        let same = instance.text(0x0010, 0x0020) == self.patient_id
+            && instance.sop_instance_uid().as_deref() == Some(self.sop_uid.as_str())
+            && self.described.as_ref().is_none_or(|d| d.same_as(&ImageMeta::describe(&instance)));
+        if !same {
             return Err(AppError::Validation("an image of this series changed in the cache since the series was opened; open the series again".into()));
         }
         if self.keep {
@@ -218,14 +254,14 @@ impl Entry {
         let meta = ImageMeta::describe(&instance);
         let luts = (0..instance.frame_count()).map(|i| instance.modality_lut(i)).collect();
         let held = instance.pixel_data_len() as u64;
-        let image = Image { sop_uid: meta.sop_instance_uid.clone(), shape: meta.shape(), patient_id: meta.patient_id.clone(), parsed: Mutex::new(Some(Arc::new(instance))), keep: true };
+        let image = Image { sop_uid: meta.sop_instance_uid.clone(), described: None, shape: meta.shape(), patient_id: meta.patient_id.clone(), parsed: Mutex::new(Some(Arc::new(instance))), keep: true };
         Ok(Self { meta, luts, image: Arc::new(image), held })
     }
 
     /// An image described in the cache, read when shown.
     fn described(sop_uid: String, size: u64, meta: ImageMeta) -> Self {
         let keep = meta.frames.len() > 1;
-        let image = Image { sop_uid, shape: meta.shape(), patient_id: meta.patient_id.clone(), parsed: Mutex::new(None), keep };
+        let image = Image { sop_uid, described: Some(meta.clone()), shape: meta.shape(), patient_id: meta.patient_id.clone(), parsed: Mutex::new(None), keep };
         Self { luts: meta.luts(), image: Arc::new(image), held: if keep { size } else { 0 }, meta }
     }
 }
@@ -386,6 +422,8 @@ fn decode_series(entries: Vec<Entry>, reader: Option<CacheReader>, owner: String
     let mut geometry = Vec::new();
     let mut total = 0u64;
     let mut cache = 0u64;
+    let mut largest = 0u64;
+    let mut count = 0u64;
     let mut windows: Vec<Window> = Vec::new();
     let mut spacing = None;
     let mut orientation = None;
@@ -400,9 +438,12 @@ fn decode_series(entries: Vec<Entry>, reader: Option<CacheReader>, owner: String
         if patient_ids.len() > 1 {
             return Err(AppError::Validation("this series holds images with different Patient IDs; it is not shown (ask the PACS team to check it)".into()));
         }
-        // What is held: the pixel data kept encoded, and room for the frames kept decoded.
+        // What is held: the pixel data kept encoded, and room for the frames kept decoded (the
+        // largest frame, as many times as frames are kept or the series has).
         total = total.saturating_add(entry.held);
-        cache = cache.max(meta.decoded_frame_bytes().saturating_mul(DECODED_FRAMES as u64));
+        largest = largest.max(meta.decoded_frame_bytes());
+        count += meta.frames.len() as u64;
+        cache = largest.saturating_mul(count.min(DECODED_FRAMES as u64));
         if total.saturating_add(cache) > budget {
             return Err(AppError::Validation(format!(
                 "this series needs more than the {} MiB of memory left for images; close other series or open it in parts",
@@ -658,6 +699,10 @@ impl OpenSeries {
         }
         let frame = Arc::new(self.decode(index)?);
         let mut decoded = self.decoded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Another draw may have decoded it meanwhile.
+        if let Some((_, kept)) = decoded.iter().find(|(i, _)| *i == index) {
+            return Ok((kept.clone(), lut));
+        }
         if decoded.len() >= DECODED_FRAMES {
             decoded.remove(0);
         }
@@ -698,12 +743,19 @@ impl OpenSeries {
             return self.render_plane(gpu, m, &view);
         }
         if let Some(renderer) = &gpu.renderer {
+            // A frame not on the GPU is read and decoded before the renderer is taken: other
+            // viewports keep drawing meanwhile.
+            let on_gpu = self.uploaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().any(|(i, _)| *i == req.frame);
+            let ready = if on_gpu { None } else { Some(self.frame(req.frame)?.0) };
             let renderer = renderer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let mut uploaded = self.uploaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             let at = match uploaded.iter().position(|(i, _)| *i == req.frame) {
                 Some(at) => at,
                 None => {
-                    let (frame, _) = self.frame(req.frame)?;
+                    let frame = match ready {
+                        Some(f) => f,
+                        None => self.frame(req.frame)?.0,
+                    };
                     let image = renderer.upload_frame(&frame, self.palette.as_ref()).map_err(|e| AppError::Validation(format!("the image cannot be drawn: {e}")))?;
                     if uploaded.len() >= GPU_FRAMES {
                         uploaded.remove(0);
@@ -740,18 +792,29 @@ impl OpenSeries {
         }
         let mut volume = self.volume.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if volume.is_none() {
-            // Each frame is decoded, sent and dropped in turn: the stack is never whole in memory.
-            let upload = || -> std::result::Result<GpuVolume, String> {
-                let (first, _) = self.frame(0).map_err(|e| e.to_string())?;
-                let mut upload = renderer.begin_volume([columns, rows, slices], &first.data).map_err(|e| e.to_string())?;
-                for index in 0..slices {
-                    let frame = self.decode(index).map_err(|e| e.to_string())?;
-                    upload.push(&frame.data).map_err(|e| e.to_string())?;
+            // Each frame is read, decoded, sent and dropped in turn: the stack is never whole in
+            // memory. A GPU failure is kept (not retried on every draw); a frame that could not
+            // be read or decoded is said, and the next draw tries again.
+            let (first, _) = self.frame(0)?;
+            let mut upload = match renderer.begin_volume([columns, rows, slices], &first.data) {
+                Ok(u) => Some(u),
+                Err(e) => {
+                    *volume = Some(Err(e.to_string()));
+                    None
                 }
-                upload.finish().map_err(|e| e.to_string())
             };
-            // A failure is kept: it is not retried on every draw.
-            *volume = Some(upload());
+            if let Some(mut u) = upload.take() {
+                for index in 0..slices {
+                    let frame = self.decode(index)?;
+                    if let Err(e) = u.push(&frame.data) {
+                        *volume = Some(Err(e.to_string()));
+                        break;
+                    }
+                }
+                if volume.is_none() {
+                    *volume = Some(u.finish().map_err(|e| e.to_string()));
+                }
+            }
         }
         let volume = match volume.as_ref() {
             Some(Ok(v)) => v,
@@ -916,7 +979,7 @@ impl App {
         if images.is_empty() {
             return Err(AppError::NotFound("series in this study"));
         }
-        let reader = CacheReader { store: self.store.clone(), runtime: tokio::runtime::Handle::current() };
+        let reader = CacheReader { store: self.store.clone(), runtime: tokio::runtime::Handle::current(), study_uid: study_uid.to_owned(), series_uid: series_uid.to_owned() };
         let opened_at = self.clock.now().unix_seconds() as u64;
         let imaging = self.imaging.clone();
         let patient = patient_id.to_owned();
@@ -1110,6 +1173,10 @@ mod tests {
         assert_eq!(letters(at(-30.0)), "RP LA H F");
         assert_eq!(letters(at(180.0)), "L R H F");
         assert_eq!(letters(at(-180.0)), "L R H F");
+        // Angles past a half turn are the same planes (the renderer takes sine and cosine).
+        assert_eq!(at(270.0), at(-90.0));
+        assert_eq!(at(-185.0), at(175.0));
+        assert_eq!(at(725.0), at(5.0));
         assert!(geometry.oblique_markers.windows(2).all(|w| w[0].from_deg < w[1].from_deg));
     }
 
@@ -1146,6 +1213,12 @@ mod tests {
             assert!(kept(&series) <= DECODED_FRAMES);
         }
         assert_eq!(kept(&series), DECODED_FRAMES);
+
+        // A short series reserves room only for the frames it has (a single large image is not
+        // charged for 48 decoded copies of itself).
+        let one = decode_series(vec![Entry::parsed(&files[0]).expect("parse")], None, "u".into(), "p".into(), 0, false, u64::MAX).expect("open one");
+        assert_eq!(one.series.bytes, 2 * frame_bytes);
+        assert!(decode_series(vec![Entry::parsed(&files[0]).expect("parse")], None, "u".into(), "p".into(), 0, false, 2 * frame_bytes).is_ok(), "fits its budget exactly");
         let err = series.render(&gpu, &request(80)).expect_err("no image 81");
         assert!(err.to_string().contains("image 81 does not exist"), "{err}");
     }

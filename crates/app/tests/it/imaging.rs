@@ -314,6 +314,45 @@ async fn a_folder_import_takes_this_patients_images_and_outside_ones_only_by_nam
     let opened = w.app.open_series(&doc, &pid, &outside.study_uid(), &series[0].series_uid).await.expect("open");
     assert_eq!((opened.frames, opened.mrn.as_str()), (3, "EXT-123"), "the corner shows the outside id");
 
+    // Images are read when first shown, and must still be what the series was opened by: the
+    // same instances imported again with other slice positions are not drawn into the open
+    // series (its order and geometry came from the first ones), and reopening shows them.
+    let ours_series = w.app.imaging_series(&doc, &pid, &ours.study_uid()).await.expect("series");
+    let open_ours = w.app.open_series(&doc, &pid, &ours.study_uid(), &ours_series[0].series_uid).await.expect("open ours");
+    let draw = |handle: String, frame: u32| RenderRequest {
+        handle,
+        frame,
+        width: 64,
+        height: 64,
+        zoom: 0.5,
+        pan: [0.0, 0.0],
+        center: 40.0,
+        window: 400.0,
+        invert: false,
+        mpr: None,
+        quarter_turns: 0,
+        flip_horizontal: false,
+        flip_vertical: false,
+    };
+    w.app.render_frame(&doc, &draw(open_ours.handle.clone(), 1)).await.expect("drawn before the change");
+    let moved = CtSeriesSpec { slice_spacing: ours.slice_spacing * 2.0, ..ours.clone() };
+    let again = tempfile::tempdir().expect("temp");
+    for (i, f) in moved.files().enumerate() {
+        std::fs::write(again.path().join(format!("IM{i}")), f).expect("write");
+    }
+    let got = w.app.import_images(&doc, &pid, again.path().to_str().expect("utf-8"), false).await.expect("import again");
+    assert_eq!(got.instances, 4);
+    w.app.render_frame(&doc, &draw(open_ours.handle.clone(), 1)).await.expect("kept decoded from before");
+    // Display image 3 is file 0 (z 0 either way); image 2 is file 1, which moved.
+    w.app.render_frame(&doc, &draw(open_ours.handle.clone(), 3)).await.expect("unchanged");
+    let e = meridian_api::ApiError::from(w.app.render_frame(&doc, &draw(open_ours.handle.clone(), 2)).await.expect_err("changed underneath"));
+    assert_eq!(e.code, ErrorCode::Validation);
+    assert!(e.message.contains("changed in the cache"), "{}", e.message);
+    let reopened = w.app.open_series(&doc, &pid, &ours.study_uid(), &ours_series[0].series_uid).await.expect("reopen");
+    let pos: Vec<f64> = reopened.positions.iter().map(|p| p.expect("position")).collect();
+    assert!(pos.windows(2).all(|p| (p[1] - p[0] - moved.slice_spacing).abs() < 1e-6), "{pos:?}");
+    w.app.render_frame(&doc, &draw(reopened.handle.clone(), 2)).await.expect("drawn after reopening");
+
     // The same study UID arriving for another patient (a mislabelled disc) changes nothing.
     let other = w.patient("Mbeki", "Thabo", "1961-07-08").await;
     w.app.assign_care(&w.admin, "dr.cd", &other, "attending").await.expect("care");
