@@ -710,6 +710,17 @@ impl OpenSeries {
         Ok((frame, lut))
     }
 
+    /// Decodes the frames either side of `index` (nearest first) into those kept decoded.
+    fn prefetch(&self, index: u32) {
+        let last = self.frames.len() as i64 - 1;
+        for step in [1i64, -1, 2, -2] {
+            let i = i64::from(index) + step;
+            if (0..=last).contains(&i) {
+                let _ = self.frame(i as u32);
+            }
+        }
+    }
+
     /// Decodes frame `index` without keeping it.
     fn decode(&self, index: u32) -> Result<Frame> {
         let source = self.frames.get(index as usize).ok_or_else(|| AppError::Validation(format!("this series has {} images; image {} does not exist", self.frames.len(), u64::from(index) + 1)))?;
@@ -1095,7 +1106,17 @@ impl App {
         let series = self.imaging.series(&req.handle, &session.user_id)?;
         let gpu = self.imaging.gpu()?;
         let req = req.clone();
-        tokio::task::spawn_blocking(move || series.render(&gpu, &req)).await.map_err(|e| AppError::Internal(e.to_string()))?
+        let drawn = {
+            let series = series.clone();
+            let req = req.clone();
+            tokio::task::spawn_blocking(move || series.render(&gpu, &req)).await.map_err(|e| AppError::Internal(e.to_string()))??
+        };
+        if req.mpr.is_none() {
+            // The neighbours are read and decoded while the reader looks at this one, so that
+            // scrolling on finds them ready (a failure is said when that frame is drawn).
+            tokio::task::spawn_blocking(move || series.prefetch(req.frame));
+        }
+        Ok(drawn)
     }
 
     /// A length, angle or region on one frame of an open series.
@@ -1213,6 +1234,12 @@ mod tests {
             assert!(kept(&series) <= DECODED_FRAMES);
         }
         assert_eq!(kept(&series), DECODED_FRAMES);
+        // Drawing image 10 then prefetching puts 8 to 12 among those kept decoded.
+        series.render(&gpu, &request(10)).expect("draw");
+        series.prefetch(10);
+        let held: Vec<u32> = series.decoded.lock().expect("lock").iter().map(|(i, _)| *i).collect();
+        assert!([8, 9, 10, 11, 12].iter().all(|i| held.contains(i)), "{held:?}");
+        assert_eq!(held.last(), Some(&8), "the farthest neighbour was decoded last");
 
         // A short series reserves room only for the frames it has (a single large image is not
         // charged for 48 decoded copies of itself).
