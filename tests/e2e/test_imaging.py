@@ -127,8 +127,13 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     click(app, "[data-testid=retrieve-dicomweb]")
     wait_text(app, "[data-testid=notice]", "Retrieved 40 images over DICOMweb", timeout=60)
     wait_text(app, "[data-testid=study-images]", "40 here")
+    rows = app.find_elements(By.CSS_SELECTOR, "[data-testid=studies] tbody tr")
+    assert len(rows) == 2 and "2025-11-15" in rows[1].text and "here" not in rows[1].text, [r.text for r in rows]
+    # Opening this year's CT hangs last year's beside it: the hanging protocol retrieves the
+    # prior (on the PACS only) first.
     click(app, "[data-testid=open-study]")
-    wait(app, "[data-testid=viewer]")
+    WebDriverWait(app, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=viewer]")) == 2)
+    WebDriverWait(app, 20).until(lambda d: "40 here" in d.find_elements(By.CSS_SELECTOR, "[data-testid=studies] tbody tr")[1].text)
     n = wait_drawn(app, 0)
     # The series strip shows a thumbnail drawn off screen from the middle image.
     thumb = wait(app, "[data-testid=thumbnail]")
@@ -245,13 +250,12 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     wait_text(app, "[data-testid=notice]", "Retrieved 40 images over DIMSE", timeout=60)
     shot(app, "24-imaging-retrieved-over-dimse")
 
-    # Last year's CT retrieved too (over C-MOVE to the workstation's listener): opening this
-    # year's hangs the prior beside it, and their stacks scroll together.
+    # Last year's CT again, over C-MOVE to the workstation's listener; reopening this year's
+    # hangs the prior beside it, and their stacks scroll together.
     rows = app.find_elements(By.CSS_SELECTOR, "[data-testid=studies] tbody tr")
-    assert len(rows) == 2 and "2025-11-15" in rows[1].text, [r.text for r in rows]
-    prior_retrieve = rows[1].find_element(By.CSS_SELECTOR, "[data-testid=retrieve-move]")
-    app.execute_script("arguments[0].scrollIntoView({block: 'center'})", prior_retrieve)
-    prior_retrieve.click()
+    move = rows[1].find_element(By.CSS_SELECTOR, "[data-testid=retrieve-move]")
+    app.execute_script("arguments[0].scrollIntoView({block: 'center'})", move)
+    move.click()
     wait_text(app, "[data-testid=notice]", "Retrieved 40 images over C-MOVE", timeout=60)
     WebDriverWait(app, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=open-study]")) == 2)
     click(app, "[data-testid=open-study]")
@@ -260,6 +264,7 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     viewers = app.find_elements(By.CSS_SELECTOR, "[data-testid=viewer]")
     assert [v.get_attribute("data-label") for v in viewers] == ["Current", "Prior"]
     assert "2025-11-15" in viewers[1].find_element(By.CSS_SELECTOR, "[data-testid=overlay-patient]").text
+    WebDriverWait(app, 20).until(lambda d: "40 here" in d.find_elements(By.CSS_SELECTOR, "[data-testid=studies] tbody tr")[1].text)
     WebDriverWait(app, 20).until(lambda d: all(int(v.get_attribute("data-drawn") or 0) > 0 for v in d.find_elements(By.CSS_SELECTOR, "[data-testid=viewer]")))
     frames = lambda: [v.find_element(By.CSS_SELECTOR, "[data-testid=overlay-frame]").text for v in app.find_elements(By.CSS_SELECTOR, "[data-testid=viewer]")]
     assert frames() == ["Im 21/40", "Im 21/40"], frames()

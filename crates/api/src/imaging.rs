@@ -19,8 +19,8 @@ pub struct ImagingStudy {
     pub cached_instances: u32,
     /// Whether the configured archive listed it (false: only cached, or the archive is offline).
     pub on_pacs: bool,
-    /// The hanging protocol's prior: for a CT or MR, the latest earlier cached study of that
-    /// modality, to open beside it.
+    /// The hanging protocol's prior: for a CT or MR, the latest earlier study of that modality
+    /// here or on the PACS, to open beside it (retrieved first when it is not here).
     pub prior_study_uid: Option<String>,
 }
 

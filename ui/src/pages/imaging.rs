@@ -28,6 +28,14 @@ fn viewport(columns: u32) -> (u32, u32) {
     (width.clamp(320.0, 2048.0) as u32, height.clamp(320.0, 2048.0) as u32)
 }
 
+/// The hanging protocol's prior of a study, and how to retrieve it when it is not here.
+#[derive(Clone)]
+struct PriorStudy {
+    study_uid: String,
+    date: Option<String>,
+    fetch: Option<RetrieveVia>,
+}
+
 #[component]
 pub fn Imaging(patient_id: String) -> impl IntoView {
     let state = ui();
@@ -36,7 +44,7 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
     let opened = RwSignal::new(None::<OpenedSeries>);
     let series = RwSignal::new(None::<(String, Vec<SeriesRow>)>);
     // Hanging protocol: a CT or MR opens beside the same patient's latest earlier study of that
-    // modality, when it is here; their stacks scroll together.
+    // modality (retrieved first when it is only on the PACS); their stacks scroll together.
     let prior = RwSignal::new(None::<OpenedSeries>);
     let link = RwSignal::new(None::<(u8, f64)>);
     let relink = RwSignal::new(0u32);
@@ -47,7 +55,7 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
         let pid = pid.get_value();
         async move { api::imaging_studies(&token, &pid).await }
     });
-    let open_one = move |study_uid: String, series_uid: String, prior_study: Option<String>| {
+    let open_one = move |study_uid: String, series_uid: String, prior_study: Option<PriorStudy>| {
         let token = state.token();
         let pid = pid.get_value();
         busy.set(Some("Opening series…".into()));
@@ -59,8 +67,20 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
             prior.set(None);
             link.set(None);
             // The prior's first series of the same modality, opened first so that the layout
-            // is known when the current one appears.
-            if let Some(p) = prior_study {
+            // is known when the current one appears; a prior only on the PACS is retrieved first.
+            let mut prior_study = prior_study;
+            if let Some(PriorStudy { study_uid: p, date, fetch: Some(via) }) = prior_study.clone() {
+                busy.set(Some(format!("Retrieving the prior ({}) over {}…", date.as_deref().unwrap_or("undated"), via_name(via))));
+                match api::retrieve_study(&token, &pid, &p, via).await {
+                    Ok(_) => reload.update(|n| *n += 1),
+                    Err(e) => {
+                        state.error(&e);
+                        prior_study = None;
+                    }
+                }
+                busy.set(Some("Opening series…".into()));
+            }
+            if let Some(PriorStudy { study_uid: p, .. }) = prior_study {
                 if let Ok(rows) = api::imaging_series(&token, &pid, &p).await
                     && let Some(first) = rows.first()
                 {
@@ -78,9 +98,12 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
         });
     };
     // The core names each study's prior (the hanging protocol); the list is already loaded.
-    let prior_of = move |study_uid: &str| -> Option<String> {
+    let prior_of = move |study_uid: &str| -> Option<PriorStudy> {
         let list = studies.get_untracked()?.ok()?;
-        list.studies.into_iter().find(|s| s.study_uid == study_uid)?.prior_study_uid
+        let uid = list.studies.iter().find(|s| s.study_uid == study_uid)?.prior_study_uid.clone()?;
+        let prior = list.studies.iter().find(|s| s.study_uid == uid)?;
+        let fetch = if prior.cached_instances == 0 { Some(*list.retrieve_options.first()?) } else { None };
+        Some(PriorStudy { study_uid: uid, date: prior.date.clone(), fetch })
     };
     let open_study = move |study_uid: String| {
         let token = state.token();

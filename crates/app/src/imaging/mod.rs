@@ -287,7 +287,7 @@ impl App {
 fn hanging_prior(this: &ImagingStudy, all: &[ImagingStudy]) -> Option<String> {
     let modality = this.modalities.iter().find(|m| matches!(m.as_str(), "CT" | "MR"))?;
     all.iter()
-        .filter(|s| s.study_uid != this.study_uid && s.cached_instances > 0 && s.modalities.contains(modality) && s.date < this.date)
+        .filter(|s| s.study_uid != this.study_uid && (s.cached_instances > 0 || s.on_pacs) && s.modalities.contains(modality) && s.date < this.date)
         .max_by(|a, b| a.date.cmp(&b.date))
         .map(|s| s.study_uid.clone())
 }
@@ -673,16 +673,20 @@ mod tests {
     }
 
     #[test]
-    fn the_prior_is_the_latest_earlier_cached_study_of_the_modality() {
+    fn the_prior_is_the_latest_earlier_study_of_the_modality_here_or_on_the_pacs() {
+        let gone = ImagingStudy { on_pacs: false, ..study("1.35", "2026-03-01", "CT", 0) };
         let all = vec![
             study("1.4", "2026-11-15", "CT", 40),
+            gone,
             study("1.3", "2026-01-10", "CT", 0),
             study("1.2", "2025-11-15", "CT", 40),
             study("1.1", "2024-11-15", "CT", 40),
             study("1.0", "2026-06-01", "MR", 40),
         ];
-        assert_eq!(hanging_prior(&all[0], &all).as_deref(), Some("1.2"), "not the one that is not here, not the MR");
-        assert_eq!(hanging_prior(&all[3], &all), None, "nothing earlier");
+        assert_eq!(hanging_prior(&all[0], &all).as_deref(), Some("1.3"), "on the PACS (retrieved to hang), not the MR, not one neither here nor there");
+        let here_only: Vec<ImagingStudy> = all.iter().filter(|s| s.cached_instances > 0).cloned().collect();
+        assert_eq!(hanging_prior(&here_only[0], &here_only).as_deref(), Some("1.2"), "with the PACS away, the latest here");
+        assert_eq!(hanging_prior(&all[4], &all), None, "nothing earlier");
         assert_eq!(hanging_prior(&study("1.9", "2026-12-01", "US", 5), &all), None, "only CT and MR hang a prior");
     }
 }
