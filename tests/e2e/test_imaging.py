@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import free_port, parse_accounts, start_app, start_driver
@@ -258,7 +259,10 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     move.click()
     wait_text(app, "[data-testid=notice]", "Retrieved 40 images over C-MOVE", timeout=60)
     WebDriverWait(app, 20).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=open-study]")) == 2)
+    # The viewers on screen now are replaced by the reopened ones.
+    before = app.find_element(By.CSS_SELECTOR, "[data-testid=viewer]")
     click(app, "[data-testid=open-study]")
+    WebDriverWait(app, 30).until(EC.staleness_of(before))
     wait(app, "[data-testid=hanging]")
     WebDriverWait(app, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=viewer]")) == 2)
     viewers = app.find_elements(By.CSS_SELECTOR, "[data-testid=viewer]")
