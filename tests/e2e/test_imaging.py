@@ -8,6 +8,7 @@ changes the window with a preset key and by right-dragging, measures a length, a
 study again over DIMSE (C-GET). Assertions are on what the reader sees: the overlay text, the
 measurement, and the pixels of the canvas.
 """
+import io
 import json
 import os
 import re
@@ -17,14 +18,15 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pydicom
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import free_port, parse_accounts, start_app, start_driver
-from test_desktop import click, login, open_patient, shot, wait, wait_text
+from conftest import free_port, parse_accounts, start_app, start_driver, totp
+from test_desktop import PASSWORD, click, login, open_patient, shot, wait, wait_text
 
 PLUGINS = ["/usr/share/orthanc/plugins/libOrthancDicomWeb.so", "/usr/share/orthanc/plugins/libOrthancGdcm.so"]
 
@@ -115,8 +117,9 @@ def mouse(driver, kind, x, y, button=0, **extra):
         kind, x, y, button, extra)
 
 
-def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imaging_demo):
-    _, accounts, mrn = imaging_demo
+def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imaging_demo, orthanc):
+    db, accounts, mrn = imaging_demo
+    rest = orthanc["dicomweb"].removesuffix("dicom-web/")
     app = imaging_app
     login(app, accounts, "rad.okafor")
     open_patient(app, mrn)
@@ -279,3 +282,39 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     WebDriverWait(app, 10).until(lambda d: frames() == ["Im 23/40", "Im 23/40"])
     time.sleep(0.5)
     shot(app, "25-hanging-current-and-prior")
+
+    # The current study is imported again from a disc whose images moved (same instances, 7 mm
+    # higher) while the series is open. An image read after that is not drawn into
+    # the open series' order: the viewer says why and shows black, not the previous image.
+    studies = json.loads(urllib.request.urlopen(f"{rest}tools/find", data=json.dumps(
+        {"Level": "Study", "Query": {"PatientID": mrn, "StudyDate": "20261115"}}).encode()).read())
+    assert len(studies) == 1, studies
+    instances = json.loads(urllib.request.urlopen(f"{rest}studies/{studies[0]}/instances").read())
+    disc = Path(tempfile.mkdtemp(prefix="meridian-e2e-moved-"))
+    for n, inst in enumerate(instances):
+        ds = pydicom.dcmread(io.BytesIO(urllib.request.urlopen(f"{rest}instances/{inst['ID']}/file").read()))
+        if "ImagePositionPatient" not in ds:
+            continue  # the presentation state saved above
+        x, y, z = ds.ImagePositionPatient
+        ds.ImagePositionPatient = [x, y, float(z) + 7.0]
+        ds.save_as(disc / f"IM{n:04}")
+    # The radiologist imports it with the CLI beside the open app (the next step's code: this
+    # step's was spent logging in).
+    env = dict(os.environ, MERIDIAN_USER="rad.okafor", MERIDIAN_PASSWORD=PASSWORD,
+               MERIDIAN_TOTP=totp(accounts["rad.okafor"]["secret"], time.time() + 30))
+    done = subprocess.run([os.environ["MERIDIAN_BIN"], "--db", str(db), "imaging", "import", "--patient", mrn, str(disc)],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    stage = app.find_element(By.CSS_SELECTOR, ".stage")
+    # The last image: neither shown nor prefetched yet (image 1 was decoded on opening).
+    stage.send_keys(Keys.END)
+    alert = wait(app, "[data-testid=viewer-error]")
+    assert "changed in the cache" in alert.text, alert.text
+    # The prior, scrolled along, is untouched (the import evicted nothing) and still draws.
+    current, prior_viewer = app.find_elements(By.CSS_SELECTOR, "[data-testid=viewer]")
+    assert current.find_elements(By.CSS_SELECTOR, "[data-testid=viewer-error]")
+    WebDriverWait(app, 10).until(lambda d: "Im 40/40" in prior_viewer.find_element(By.CSS_SELECTOR, "[data-testid=overlay-frame]").text)
+    assert not prior_viewer.find_elements(By.CSS_SELECTOR, "[data-testid=viewer-error]")
+    cx = int(app.find_element(By.CSS_SELECTOR, "[data-testid=viewer-canvas]").get_attribute("width")) // 2
+    WebDriverWait(app, 10).until(lambda d: pixel(d, cx, 100)[:3] == [0, 0, 0])
+    shot(app, "26-image-changed-underneath")

@@ -51,7 +51,7 @@ pub struct WorkspaceConfig {
 
 /// The PACS this workstation queries and retrieves from (DICOMweb, DIMSE or both), and the
 /// size of its encrypted study cache.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImagingConfig {
     /// DICOMweb base URL, e.g. `http://pacs:8042/dicom-web/`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,6 +62,13 @@ pub struct ImagingConfig {
     /// The cache's bound in MiB (least recently opened studies are evicted past it).
     #[serde(default = "default_cache_mb")]
     pub cache_max_mb: u64,
+}
+
+impl Default for ImagingConfig {
+    /// No PACS, and the default cache bound (a bound of 0 would evict every other study).
+    fn default() -> Self {
+        Self { dicomweb_url: None, dimse: None, cache_max_mb: default_cache_mb() }
+    }
 }
 
 /// A DIMSE peer: `host:port` and AE titles.

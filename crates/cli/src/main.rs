@@ -357,8 +357,12 @@ async fn open(cli: &Cli) -> Result<App, AppError> {
         None => return Err(keystore().err().unwrap_or(AppError::KeyUnavailable("no keyring".into()))),
     };
     let store = Workspace::open(&cli.db, keys.as_ref(), passphrase.as_deref()).await?;
-    let policy = config.ok().and_then(|c| c.policy).map_or_else(Policy::default, |p| p.apply(Policy::default()));
-    Ok(opened(App::new(store, Arc::new(SystemClock), policy)))
+    let config = config.ok();
+    let policy = config.as_ref().and_then(|c| c.policy.clone()).map_or_else(Policy::default, |p| p.apply(Policy::default()));
+    let app = App::new(store, Arc::new(SystemClock), policy);
+    // The PACS and cache bound the workspace names (imports evict past that bound).
+    app.configure_imaging(config.and_then(|c| c.imaging));
+    Ok(opened(app))
 }
 
 /// Stands in for the keyring on machines that have none, where only passphrases open databases.

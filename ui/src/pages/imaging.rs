@@ -445,6 +445,15 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
         let image = web_sys::ImageData::new_with_u8_clamped_array_and_sh(wasm_bindgen::Clamped(bytes), view_w, view_h).ok()?;
         ctx.put_image_data(&image, 0.0, 0.0).ok()
     };
+    // A frame that cannot be drawn leaves a black canvas, never the previous image under the
+    // new frame's corner text.
+    let blank = move || -> Option<()> {
+        let canvas = canvas.get_untracked()?;
+        let ctx = canvas.get_context("2d").ok()??.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()?;
+        ctx.set_fill_style_str("#000");
+        ctx.fill_rect(0.0, 0.0, f64::from(view_w), f64::from(view_h));
+        Some(())
+    };
     // One draw in flight at a time; changes during it ask for one more with the latest state.
     let draw = move || {
         if in_flight.get_value() {
@@ -464,6 +473,7 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
                         }
                     }
                     Err(e) => {
+                        let _ = blank();
                         error.set(Some(e.message.clone()));
                         state.error(&e);
                     }
@@ -884,7 +894,7 @@ fn Viewer(series: OpenedSeries, #[prop(default = 1)] columns: u32, sync: (RwSign
                     <div class="marker bottom" data-testid="marker-bottom">{m.bottom}</div>
                 })}
             </div>
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="viewer-error">{e}</p> })}
             <ol class="measurements" data-testid="measurements">
                 {move || annotations.get().into_iter().map(|a| view! { <li>{format!("Im {} · {}: {}", a.frame + 1, a.tool.label(), a.label)}</li> }).collect_view()}
             </ol>
