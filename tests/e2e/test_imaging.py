@@ -134,7 +134,7 @@ def test_a_radiologist_retrieves_scrolls_windows_and_measures(imaging_app, imagi
     rows = app.find_elements(By.CSS_SELECTOR, "[data-testid=studies] tbody tr")
     assert len(rows) == 2 and "2025-11-15" in rows[1].text and "here" not in rows[1].text, [r.text for r in rows]
     # Opening this year's CT hangs last year's beside it: the hanging protocol retrieves the
-    # prior (on the PACS only) first.
+    # prior (on the PACS only) while this year's is on screen.
     click(app, "[data-testid=open-study]")
     WebDriverWait(app, 60).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=viewer]")) == 2)
     WebDriverWait(app, 20).until(lambda d: "40 here" in d.find_elements(By.CSS_SELECTOR, "[data-testid=studies] tbody tr")[1].text)

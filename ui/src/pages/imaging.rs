@@ -66,33 +66,56 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
             opened.set(None);
             prior.set(None);
             link.set(None);
-            // The prior's first series of the same modality, opened first so that the layout
-            // is known when the current one appears; a prior only on the PACS is retrieved first.
-            let mut prior_study = prior_study;
-            if let Some(PriorStudy { study_uid: p, date, fetch: Some(via) }) = prior_study.clone() {
-                busy.set(Some(format!("Retrieving the prior ({}) over {}…", date.as_deref().unwrap_or("undated"), via_name(via))));
-                match api::retrieve_study(&token, &pid, &p, via).await {
-                    Ok(_) => reload.update(|n| *n += 1),
+            // The prior's first series of the same modality. A prior here opens first, so that
+            // the layout is known when the current one appears; one only on the PACS is
+            // retrieved after the current one is on screen, then hung beside it.
+            let open_prior = async |p: &str| -> Option<OpenedSeries> {
+                let rows = api::imaging_series(&token, &pid, p).await.ok()?;
+                match api::open_series(&token, &pid, p, &rows.first()?.series_uid).await {
+                    Ok(s) => Some(s),
                     Err(e) => {
                         state.error(&e);
-                        prior_study = None;
+                        None
                     }
                 }
-                busy.set(Some("Opening series…".into()));
+            };
+            let (here, fetch) = match prior_study {
+                Some(PriorStudy { study_uid, date, fetch: Some(via) }) => (None, Some((study_uid, date, via))),
+                Some(PriorStudy { study_uid, .. }) => (Some(study_uid), None),
+                None => (None, None),
+            };
+            if let Some(p) = here {
+                prior.set(open_prior(&p).await);
             }
-            if let Some(PriorStudy { study_uid: p, .. }) = prior_study {
-                if let Ok(rows) = api::imaging_series(&token, &pid, &p).await
-                    && let Some(first) = rows.first()
-                {
-                    match api::open_series(&token, &pid, &p, &first.series_uid).await {
-                        Ok(s) => prior.set(Some(s)),
-                        Err(e) => state.error(&e),
-                    }
+            let current = match api::open_series(&token, &pid, &study_uid, &series_uid).await {
+                Ok(s) => {
+                    let handle = s.handle.clone();
+                    opened.set(Some(s));
+                    Some(handle)
                 }
-            }
-            match api::open_series(&token, &pid, &study_uid, &series_uid).await {
-                Ok(s) => opened.set(Some(s)),
-                Err(e) => state.error(&e),
+                Err(e) => {
+                    state.error(&e);
+                    None
+                }
+            };
+            if let (Some(current), Some((p, date, via))) = (current, fetch) {
+                busy.set(Some(format!("Retrieving the prior ({}) over {}…", date.as_deref().unwrap_or("undated"), via_name(via))));
+                match api::retrieve_study(&token, &pid, &p, via).await {
+                    Ok(_) => {
+                        reload.update(|n| *n += 1);
+                        let hung = open_prior(&p).await;
+                        // Hung only beside the series it was fetched for: the reader may have
+                        // opened another meanwhile.
+                        match hung {
+                            Some(s) if opened.with_untracked(|o| o.as_ref().is_some_and(|o| o.handle == current)) => prior.set(Some(s)),
+                            Some(s) => {
+                                let _ = api::close_series(&token, &s.handle).await;
+                            }
+                            None => {}
+                        }
+                    }
+                    Err(e) => state.error(&e),
+                }
             }
             busy.set(None);
         });
