@@ -269,6 +269,7 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
     let e = meridian_api::ApiError::from(w.app.retrieve_study(&doc, &pid, &a.study_uid(), RetrieveVia::Dimse).await.expect_err("down"));
     assert_eq!(e.code, ErrorCode::PeerUnavailable);
     assert!(!e.message.contains(&mrn) && !e.message.contains(&a.study_uid()), "{}", e.message);
+    close(w).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -371,4 +372,11 @@ async fn a_folder_import_takes_this_patients_images_and_outside_ones_only_by_nam
 
     let e = w.app.import_images(&doc, &pid, "/no/such/folder", false).await.expect_err("missing");
     assert_eq!(meridian_api::ApiError::from(e).code, ErrorCode::Validation);
+    close(w).await;
+}
+
+/// Closes the database before the test ends: open series read frames in the background, and a
+/// SQLCipher connection still closing on its own thread when the test process exits crashes it.
+async fn close(w: crate::World) {
+    w.app.clone().close().await;
 }
