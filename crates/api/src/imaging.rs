@@ -20,8 +20,11 @@ pub struct ImagingStudy {
     /// Whether the configured archive listed it (false: only cached, or the archive is offline).
     pub on_pacs: bool,
     /// The hanging protocol's prior: for a CT or MR, the latest earlier study of that modality
-    /// here or on the PACS, to open beside it (retrieved first when it is not here).
+    /// here or on the PACS, to open beside it.
     pub prior_study_uid: Option<String>,
+    /// How to retrieve that prior before hanging it, when it is not here yet.
+    #[serde(default)]
+    pub prior_retrieve_via: Option<RetrieveVia>,
 }
 
 /// The patient's studies and whether the archive could be asked.
@@ -201,6 +204,27 @@ pub struct RenderRequest {
     pub flip_horizontal: bool,
     #[serde(default)]
     pub flip_vertical: bool,
+}
+
+impl RenderRequest {
+    /// Frame `frame` of the stack at zoom 1, centred, upright, under the window `center`/`window`.
+    pub fn stack(handle: impl Into<String>, frame: u32, width: u32, height: u32, center: f64, window: f64) -> Self {
+        Self {
+            handle: handle.into(),
+            frame,
+            width,
+            height,
+            zoom: 1.0,
+            pan: [0.0, 0.0],
+            center,
+            window,
+            invert: false,
+            mpr: None,
+            quarter_turns: 0,
+            flip_horizontal: false,
+            flip_vertical: false,
+        }
+    }
 }
 
 /// Which plane of the volume to draw.

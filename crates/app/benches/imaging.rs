@@ -173,7 +173,7 @@ async fn main() {
     let app_retrieved = t.elapsed();
     let series_rows = app.imaging_series(&rad, &pid, &study).await.expect("series");
     let opened = app.open_series(&rad, &pid, &study, &series_rows[0].series_uid).await.expect("open");
-    let req = RenderRequest { handle: opened.handle.clone(), frame: 0, width: 512, height: 512, zoom: 1.0, pan: [0.0, 0.0], center: 40.0, window: 400.0, invert: false, mpr: None, quarter_turns: 0, flip_horizontal: false, flip_vertical: false };
+    let req = RenderRequest::stack(opened.handle.clone(), 0, 512, 512, 40.0, 400.0);
     app.render_frame(&rad, &req).await.expect("render");
     let app_first = t.elapsed();
     let t = Instant::now();

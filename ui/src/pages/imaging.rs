@@ -123,10 +123,10 @@ pub fn Imaging(patient_id: String) -> impl IntoView {
     // The core names each study's prior (the hanging protocol); the list is already loaded.
     let prior_of = move |study_uid: &str| -> Option<PriorStudy> {
         let list = studies.get_untracked()?.ok()?;
-        let uid = list.studies.iter().find(|s| s.study_uid == study_uid)?.prior_study_uid.clone()?;
-        let prior = list.studies.iter().find(|s| s.study_uid == uid)?;
-        let fetch = if prior.cached_instances == 0 { Some(*list.retrieve_options.first()?) } else { None };
-        Some(PriorStudy { study_uid: uid, date: prior.date.clone(), fetch })
+        let this = list.studies.iter().find(|s| s.study_uid == study_uid)?;
+        let uid = this.prior_study_uid.clone()?;
+        let date = list.studies.iter().find(|s| s.study_uid == uid).and_then(|p| p.date.clone());
+        Some(PriorStudy { study_uid: uid, date, fetch: this.prior_retrieve_via })
     };
     let open_study = move |study_uid: String| {
         let token = state.token();

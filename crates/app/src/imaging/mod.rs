@@ -121,6 +121,7 @@ impl App {
                 cached_instances: cache.map_or(0, |c| c.instances as u32),
                 on_pacs: true,
                 prior_study_uid: None,
+                prior_retrieve_via: None,
             });
         }
         for c in &cached {
@@ -137,13 +138,11 @@ impl App {
                 cached_instances: c.instances as u32,
                 on_pacs: false,
                 prior_study_uid: None,
+                prior_retrieve_via: None,
             });
         }
         list.studies.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.study_uid.cmp(&b.study_uid)));
-        let priors: Vec<Option<String>> = list.studies.iter().map(|s| hanging_prior(s, &list.studies)).collect();
-        for (s, p) in list.studies.iter_mut().zip(priors) {
-            s.prior_study_uid = p;
-        }
+        assign_priors(&mut list);
         Ok(list)
     }
 
@@ -284,6 +283,28 @@ impl App {
 
 /// The hanging protocol: a CT or MR is read against the latest earlier study of the same
 /// modality that is here.
+/// Names each study's hanging prior, and how to retrieve it first when it is not here (the first
+/// way the list offers); with no way to retrieve it, none hangs.
+fn assign_priors(list: &mut StudyList) {
+    let priors: Vec<(Option<String>, Option<RetrieveVia>)> = list
+        .studies
+        .iter()
+        .map(|s| {
+            let Some(p) = hanging_prior(s, &list.studies) else { return (None, None) };
+            let here = list.studies.iter().any(|o| o.study_uid == p && o.cached_instances > 0);
+            match (here, list.retrieve_options.first()) {
+                (true, _) => (Some(p), None),
+                (false, Some(via)) => (Some(p), Some(*via)),
+                (false, None) => (None, None),
+            }
+        })
+        .collect();
+    for (s, (p, via)) in list.studies.iter_mut().zip(priors) {
+        s.prior_study_uid = p;
+        s.prior_retrieve_via = via;
+    }
+}
+
 fn hanging_prior(this: &ImagingStudy, all: &[ImagingStudy]) -> Option<String> {
     let modality = this.modalities.iter().find(|m| matches!(m.as_str(), "CT" | "MR"))?;
     all.iter()
@@ -669,6 +690,7 @@ mod tests {
             cached_instances: cached,
             on_pacs: true,
             prior_study_uid: None,
+            prior_retrieve_via: None,
         }
     }
 
@@ -687,6 +709,17 @@ mod tests {
         let here_only: Vec<ImagingStudy> = all.iter().filter(|s| s.cached_instances > 0).cloned().collect();
         assert_eq!(hanging_prior(&here_only[0], &here_only).as_deref(), Some("1.2"), "with the PACS away, the latest here");
         assert_eq!(hanging_prior(&all[4], &all), None, "nothing earlier");
+
+        // The list says how to fetch a prior that is not here, and hangs none it cannot fetch.
+        let mut list = StudyList { studies: all.clone(), pacs_error: None, pacs_configured: true, retrieve_options: vec![RetrieveVia::Dimse, RetrieveVia::Dicomweb] };
+        assign_priors(&mut list);
+        let got = |l: &StudyList, uid: &str| l.studies.iter().find(|s| s.study_uid == uid).map(|s| (s.prior_study_uid.clone(), s.prior_retrieve_via)).expect("study");
+        assert_eq!(got(&list, "1.4"), (Some("1.3".into()), Some(RetrieveVia::Dimse)));
+        assert_eq!(got(&list, "1.3"), (Some("1.2".into()), None), "here: no retrieval");
+        list.retrieve_options.clear();
+        assign_priors(&mut list);
+        assert_eq!(got(&list, "1.4"), (None, None), "cannot be fetched: nothing hangs");
+        assert_eq!(got(&list, "1.3"), (Some("1.2".into()), None));
         assert_eq!(hanging_prior(&study("1.9", "2026-12-01", "US", 5), &all), None, "only CT and MR hang a prior");
     }
 }

@@ -1151,21 +1151,7 @@ mod tests {
     use meridian_demo::dicom::CtSeriesSpec;
 
     fn request(frame: u32) -> RenderRequest {
-        RenderRequest {
-            handle: String::new(),
-            frame,
-            width: 64,
-            height: 64,
-            zoom: 1.0,
-            pan: [0.0, 0.0],
-            center: 40.0,
-            window: 400.0,
-            invert: false,
-            mpr: None,
-            quarter_turns: 0,
-            flip_horizontal: false,
-            flip_vertical: false,
-        }
+        RenderRequest::stack("", frame, 64, 64, 40.0, 400.0)
     }
 
     #[test]

@@ -114,21 +114,7 @@ async fn a_physician_retrieves_over_dicomweb_and_dimse_then_reads_and_measures()
 
     // The lesion (centre x -60, y 20 mm; z -27.5) lies in sorted frame 6 (z -25), not in frame 0.
     // Image pixel (34, 74) at zoom 2 lands at output (68, 148); the lung beside it at (28, 148).
-    let req = |frame: u32, center: f64, window: f64| RenderRequest {
-        handle: opened.handle.clone(),
-        frame,
-        width: 256,
-        height: 256,
-        zoom: 2.0,
-        pan: [0.0, 0.0],
-        center,
-        window,
-        invert: false,
-        mpr: None,
-        quarter_turns: 0,
-        flip_horizontal: false,
-        flip_vertical: false,
-    };
+    let req = |frame: u32, center: f64, window: f64| RenderRequest { zoom: 2.0, ..RenderRequest::stack(opened.handle.clone(), frame, 256, 256, center, window) };
     let lesion = w.app.render_frame(&doc, &req(6, 40.0, 400.0)).await.expect("render");
     // Drawn by wgpu (lavapipe in CI), not the CPU fallback.
     let adapter = w.app.imaging_adapter().expect("adapter");
@@ -316,21 +302,7 @@ async fn a_folder_import_takes_this_patients_images_and_outside_ones_only_by_nam
     // series (its order and geometry came from the first ones), and reopening shows them.
     let ours_series = w.app.imaging_series(&doc, &pid, &ours.study_uid()).await.expect("series");
     let open_ours = w.app.open_series(&doc, &pid, &ours.study_uid(), &ours_series[0].series_uid).await.expect("open ours");
-    let draw = |handle: String, frame: u32| RenderRequest {
-        handle,
-        frame,
-        width: 64,
-        height: 64,
-        zoom: 0.5,
-        pan: [0.0, 0.0],
-        center: 40.0,
-        window: 400.0,
-        invert: false,
-        mpr: None,
-        quarter_turns: 0,
-        flip_horizontal: false,
-        flip_vertical: false,
-    };
+    let draw = |handle: String, frame: u32| RenderRequest { zoom: 0.5, ..RenderRequest::stack(handle, frame, 64, 64, 40.0, 400.0) };
     let moved = CtSeriesSpec { slice_spacing: ours.slice_spacing * 2.0, ..ours.clone() };
     let again = tempfile::tempdir().expect("temp");
     for (i, f) in moved.files().enumerate() {
