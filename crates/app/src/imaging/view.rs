@@ -148,7 +148,7 @@ impl ImageMeta {
             16 => 2,
             _ => 4,
         };
-        u64::from(self.rows) * u64::from(self.columns) * u64::from(self.samples_per_pixel) * per_sample
+        u64::from(self.rows).saturating_mul(u64::from(self.columns)).saturating_mul(u64::from(self.samples_per_pixel)).saturating_mul(per_sample)
     }
 }
 
