@@ -138,6 +138,22 @@ pub(crate) fn same_content(a: &Resource, b: &Resource) -> bool {
     }
 }
 
+/// The newest local version after `after` and before `head` whose content the server holds.
+/// A push writes the head of its moment; when the process or the network died before its
+/// answer was recorded and the record changed here again since, the server holds such an
+/// earlier version: this workstation's own write, not a change made there. `None` when the
+/// server's content was never a version here.
+pub(crate) async fn own_earlier_version(tx: &mut meridian_store::Tx, rtype: &str, id: &str, after: i64, head: i64, there: &Resource) -> crate::Result<Option<i64>> {
+    let Some(there) = content(there) else { return Ok(None) };
+    for version in (after + 1..head).rev() {
+        let Some(body) = tx.read_version(rtype, id, version).await?.and_then(|s| s.body) else { continue };
+        if crate::import::parse(&body).ok().as_ref().and_then(content).is_some_and(|c| c == there) {
+            return Ok(Some(version));
+        }
+    }
+    Ok(None)
+}
+
 pub(crate) fn content(r: &Resource) -> Option<serde_json::Value> {
     let mut v = serde_json::to_value(r).ok()?;
     if let Some(o) = v.as_object_mut() {

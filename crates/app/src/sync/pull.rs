@@ -83,6 +83,12 @@ impl App {
                         let version = write(tx, ctx, &mut remote, base, Origin::Remote).await?;
                         tx.set_sync_state(rtype, id, version, server_version).await?;
                         Applied::Written
+                    } else if let Some(own) = own_earlier(tx, rtype, id, &head, &state, &remote).await? {
+                        // This workstation's own push whose answer was lost, edited here since:
+                        // agreed on that version; the push sends the edit over it.
+                        tx.set_sync_state(rtype, id, own, server_version).await?;
+                        tx.mark_outbox_sent(rtype, id, own).await?;
+                        Applied::Known
                     } else {
                         let body = meridian_fhir::to_json_vec(&remote).map_err(|e| crate::AppError::Internal(e.to_string()))?;
                         keep_conflict(tx, rtype, id, patient.clone(), &head, &state, server_version, Some(body)).await?;
@@ -95,6 +101,12 @@ impl App {
         })
         .await
     }
+}
+
+async fn own_earlier(tx: &mut Tx, rtype: &str, id: &str, head: &Option<meridian_store::Head>, state: &Option<meridian_store::SyncState>, remote: &Resource) -> Result<Option<i64>> {
+    let Some(head) = head else { return Ok(None) };
+    let after = state.as_ref().map_or(0, |s| s.local_version);
+    super::own_earlier_version(tx, rtype, id, after, head.version, remote).await
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -31,6 +31,15 @@ pub(crate) struct PushItem {
 
 const BATCH: i64 = 200;
 
+/// Where looking at the server's copy left a push.
+enum Settled {
+    /// Agreed, or kept as a conflict: nothing more to send.
+    Done,
+    /// The server holds an earlier local version under this server version: send the
+    /// current one over it.
+    SendOver(String),
+}
+
 impl App {
     /// Reads the next resources with pending changes after outbox row `after`, for sending.
     /// Audited as one disclosure to the hospital's server.
@@ -93,6 +102,12 @@ impl App {
         Ok(())
     }
 
+    /// See [`super::own_earlier_version`].
+    pub(crate) async fn sync_own_earlier(&self, rtype: &str, id: &str, after: i64, head: i64, there: &Resource) -> Result<Option<i64>> {
+        let mut tx = self.store.write(self.clock.now()).await?;
+        super::own_earlier_version(&mut tx, rtype, id, after, head, there).await
+    }
+
     pub(crate) async fn sync_pending(&self) -> Result<i64> {
         let mut tx = self.store.write(self.clock.now()).await?;
         Ok(tx.pending_outbox_count().await?)
@@ -138,47 +153,66 @@ impl FhirSync {
         };
         // Never synced, but an earlier attempt may have arrived: look before writing, so the
         // retry neither repeats the write nor overwrites a change made there since.
+        let mut if_match = item.base.as_ref().map(|b| b.1.clone()).filter(|v| v != "deleted");
         if item.base.is_none() && item.retried {
             match self.client.read(&item.rtype, &item.id).await {
-                Ok(Some(there)) => return self.settle(&item, resource, there, report).await,
+                Ok(Some(there)) => match self.settle(&item, resource, there, true, report).await? {
+                    Settled::Done => return Ok(()),
+                    Settled::SendOver(version) => if_match = Some(version),
+                },
                 Ok(None) => {}
                 Err(e) => return self.failed(&item, e, report).await,
             }
         }
-        let if_match = item.base.as_ref().map(|b| b.1.as_str()).filter(|v| *v != "deleted");
-        let asked = std::time::Instant::now();
-        let answer = self.client.update(resource, if_match).await;
-        report.server_wait += asked.elapsed();
-        match answer {
-            Ok(written) => {
-                let version = written.version_id.unwrap_or_default();
-                app.sync_mark_sent(&item.rtype, &item.id, item.version, &version).await?;
-                report.sent += 1;
-                Ok(())
-            }
-            Err(e) if matches!(e.kind, ClientErrorKind::Conflict { .. }) => {
-                // Either our own earlier write whose answer was lost, or someone else's change.
-                match self.client.read(&item.rtype, &item.id).await {
-                    Ok(Some(there)) => self.settle(&item, resource, there, report).await,
-                    Ok(None) => self.conflict(&item, "deleted".into(), None, report).await,
-                    Err(e) => self.failed(&item, e, report).await,
+        // At most twice: the second send goes over this workstation's own earlier write.
+        for own_allowed in [true, false] {
+            let asked = std::time::Instant::now();
+            let answer = self.client.update(resource, if_match.as_deref()).await;
+            report.server_wait += asked.elapsed();
+            match answer {
+                Ok(written) => {
+                    let version = written.version_id.unwrap_or_default();
+                    app.sync_mark_sent(&item.rtype, &item.id, item.version, &version).await?;
+                    report.sent += 1;
+                    return Ok(());
                 }
+                Err(e) if matches!(e.kind, ClientErrorKind::Conflict { .. }) => {
+                    // Our own earlier write whose answer was lost, or someone else's change.
+                    match self.client.read(&item.rtype, &item.id).await {
+                        Ok(Some(there)) => match self.settle(&item, resource, there, own_allowed, report).await? {
+                            Settled::Done => return Ok(()),
+                            Settled::SendOver(version) => if_match = Some(version),
+                        },
+                        Ok(None) => return self.conflict(&item, "deleted".into(), None, report).await,
+                        Err(e) => return self.failed(&item, e, report).await,
+                    }
+                }
+                Err(e) => return self.failed(&item, e, report).await,
             }
-            Err(e) => self.failed(&item, e, report).await,
         }
+        Ok(())
     }
 
-    /// The server already holds a version of what is being pushed: the same content (an
-    /// earlier attempt whose answer was lost) is agreement, anything else a conflict.
-    async fn settle(&self, item: &PushItem, resource: &Resource, there: meridian_fhirclient::Versioned, report: &mut PushReport) -> Result<(), SyncError> {
+    /// The server already holds a version of what is being pushed. The same content (an
+    /// earlier attempt whose answer was lost) is agreement. An earlier local version (such an
+    /// attempt, then a further edit here) is agreement on that version, and the current one is
+    /// to be sent over it (only when `own_allowed`). Anything else is a conflict.
+    async fn settle(&self, item: &PushItem, resource: &Resource, there: meridian_fhirclient::Versioned, own_allowed: bool, report: &mut PushReport) -> Result<Settled, SyncError> {
         let version = there.version_id.clone().unwrap_or_default();
         if same_content(&there.resource, resource) {
             self.app.sync_mark_sent(&item.rtype, &item.id, item.version, &version).await?;
             report.already_there += 1;
-            Ok(())
-        } else {
-            self.conflict(item, version, Some(&there.resource), report).await
+            return Ok(Settled::Done);
         }
+        if own_allowed {
+            let after = item.base.as_ref().map_or(0, |b| b.0);
+            if let Some(own) = self.app.sync_own_earlier(&item.rtype, &item.id, after, item.version, &there.resource).await? {
+                self.app.sync_mark_sent(&item.rtype, &item.id, own, &version).await?;
+                return Ok(Settled::SendOver(version));
+            }
+        }
+        self.conflict(item, version, Some(&there.resource), report).await?;
+        Ok(Settled::Done)
     }
 
     async fn conflict(&self, item: &PushItem, server_version: String, there: Option<&Resource>, report: &mut PushReport) -> Result<(), SyncError> {

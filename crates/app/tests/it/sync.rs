@@ -222,3 +222,57 @@ async fn changes_made_on_the_server_are_pulled_into_the_chart() {
     let (pushed, pulled) = sync.run_once().await.expect("sync");
     assert_eq!((pushed.sent, pulled.applied), (0, 0));
 }
+
+/// A push whose answer was lost, then a further local edit before the next push: the server
+/// holds the earlier local version. That is this workstation's own write, not someone else's
+/// change, so the next push sends the edit without asking a person (for a record the server
+/// already had, and for one it first received in the lost push).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_lost_before_a_further_edit_is_not_a_conflict() {
+    let w = world().await;
+    let fhir = server().await;
+    let proxy = FaultProxy::start(&fhir.base_url).await.expect("proxy");
+    let (p, doc) = charted(&w).await;
+    let sync = FhirSync::new(w.app.clone(), client(&proxy.base_url), &proxy.base_url);
+    let c = client(&fhir.base_url);
+    let note = |id: Option<&str>, base: Option<i64>, text: &str| SaveNote {
+        patient_id: p.clone(),
+        id: id.map(str::to_owned),
+        base_version: base,
+        title: "Progress".into(),
+        text: text.into(),
+    };
+    let on_server = async |id: &str| c.read("DocumentReference", id).await.expect("read").map(|v| serde_json::to_string(&v.resource).expect("json")).unwrap_or_default();
+    let synced = w.app.save_note(&doc, &note(None, None, "Day 1.")).await.expect("draft");
+    sync.run_once().await.expect("first sync");
+
+    // An edit of a synced note is written there, its answer lost; then it is edited again here.
+    let edited = w.app.save_note(&doc, &note(Some(&synced.id), Some(synced.version), "Day 1; walking.")).await.expect("edit");
+    proxy.set(Fault::DropAnswer, 1);
+    let err = sync.run_once().await.expect_err("the answer was lost");
+    assert!(err.is_retryable(), "{err}");
+    assert!(on_server(&synced.id).await.contains(&base64("Day 1; walking.")), "the lost push was written there");
+    w.app.save_note(&doc, &note(Some(&synced.id), Some(edited.version), "Day 1; walking; eating.")).await.expect("edit again");
+    let (pushed, pulled) = sync.run_once().await.expect("sync");
+    assert_eq!((pushed.sent, pushed.conflicts, pulled.conflicts, pushed.remaining), (1, 0, 0, 0), "{pushed:?} {pulled:?}");
+
+    // A new note reaches the server in a push whose answer is lost; then it is edited here.
+    let fresh = w.app.save_note(&doc, &note(None, None, "Night: slept.")).await.expect("new draft");
+    proxy.set(Fault::DropAnswer, 1);
+    sync.run_once().await.expect_err("the answer was lost");
+    assert!(on_server(&fresh.id).await.contains(&base64("Night: slept.")), "the lost push was written there");
+    w.app.save_note(&doc, &note(Some(&fresh.id), Some(fresh.version), "Night: slept well.")).await.expect("edit new");
+    let (pushed, pulled) = sync.run_once().await.expect("sync");
+    assert_eq!((pushed.sent, pushed.conflicts, pulled.conflicts, pushed.remaining), (1, 0, 0, 0), "{pushed:?} {pulled:?}");
+
+    assert_eq!(w.app.sync_status(&doc).await.expect("status").conflicts, 0);
+    for (id, text) in [(&synced.id, "Day 1; walking; eating."), (&fresh.id, "Night: slept well.")] {
+        assert!(on_server(id).await.contains(&base64(text)), "the server holds the latest edit");
+        assert_eq!(w.app.note(&doc, id).await.expect("note").text, text, "the local note is unchanged");
+    }
+}
+
+fn base64(text: &str) -> String {
+    use base64ct::Encoding as _;
+    base64ct::Base64::encode_string(text.as_bytes())
+}
