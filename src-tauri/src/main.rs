@@ -18,6 +18,7 @@ use std::sync::Arc;
 use meridian_api::{ApiError, ErrorCode};
 use meridian_app::{App, Policy, SystemClock, Workspace};
 use meridian_security::keys::OsKeyring;
+use tauri::Manager as _;
 
 /// What every command reaches: the app, or why the database could not be opened (shown by the
 /// UI as the answer to whatever the user tries).
@@ -106,6 +107,28 @@ fn open(path: &PathBuf) -> Result<App, ApiError> {
     Ok(app)
 }
 
+/// A form-and-table workstation needs no GPU compositing in its webview (the image viewer draws
+/// with wgpu on its own): software painting keeps the web process free of a GL context and its
+/// driver, which under Mesa's software GL cost over 90 MiB. Page and memory caches are sized for
+/// one local document.
+fn lean_webview(window: &tauri::WebviewWindow) {
+    #[cfg(target_os = "linux")]
+    let _ = window.with_webview(|webview| {
+        use webkit2gtk::{CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt};
+        let view = webview.inner();
+        if let Some(settings) = WebViewExt::settings(&view) {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+            settings.set_enable_webgl(false);
+            settings.set_enable_page_cache(false);
+        }
+        if let Some(context) = view.context() {
+            context.set_cache_model(CacheModel::DocumentViewer);
+        }
+    });
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
+}
+
 fn main() {
     let path = database_path();
     let app = open(&path);
@@ -124,6 +147,12 @@ fn main() {
         .plugin(areas::admin())
         .plugin(areas::sync())
         .plugin(areas::imaging())
+        .setup(|app| {
+            if let Some(window) = app.get_webview_window("main") {
+                lean_webview(&window);
+            }
+            Ok(())
+        })
         .build(tauri::generate_context!());
     let app = match result {
         Ok(app) => app,

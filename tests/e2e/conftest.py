@@ -32,6 +32,14 @@ def totp(secret_b32: str, at: float | None = None) -> str:
     return f"{code:06d}"
 
 
+def screenshot(name: str):
+    """Captures the X display the app runs on (Xvfb, no window manager: the window fills it)
+    into OUT/name.png: what a user sees, composed by the X server. WebDriver's own screenshot
+    waits for a compositing frame that a webview painting in software never produces."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["import", "-window", "root", str(OUT / f"{name}.png")], check=True, timeout=30)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -139,6 +147,6 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call" and report.failed and driver is not None:
         OUT.mkdir(parents=True, exist_ok=True)
         try:
-            driver.save_screenshot(str(OUT / f"FAILED-{item.name}.png"))
+            screenshot(f"FAILED-{item.name}")
         except Exception:  # noqa: BLE001 - a failed screenshot must not hide the failure
             pass

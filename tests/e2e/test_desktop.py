@@ -6,7 +6,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC  # noqa: F401
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import OUT, totp
+from conftest import screenshot, totp
 
 PASSWORD = "meridian-demo"
 
@@ -35,7 +35,9 @@ def click(driver, css=None, xpath=None):
 
 
 def shot(driver, name):
-    driver.save_screenshot(str(OUT / f"{name}.png"))
+    """Keeps a screenshot of the window once the page has painted what the driver just did."""
+    driver.execute_async_script("requestAnimationFrame(() => requestAnimationFrame(arguments[0]))")
+    screenshot(name)
 
 
 def login(driver, accounts, username, password=PASSWORD):

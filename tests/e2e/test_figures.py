@@ -35,7 +35,9 @@ def tree_pss_kib(root_name="meridian-desktop"):
                 changed = True
     total = 0
     parts = []
+    detail = []
     for pid in family:
+        detail.append(f"{procs[pid][0]} (pid {pid}): {', '.join(f'{name} {kib // 1024}' for name, kib in by_mapping(pid)[:14])}")
         try:
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
@@ -44,7 +46,26 @@ def tree_pss_kib(root_name="meridian-desktop"):
                     parts.append(f"{procs[pid][0]} {kib // 1024} MiB")
         except OSError:
             pass
-    return total, len(family), parts
+    return total, len(family), parts, detail
+
+
+def by_mapping(pid):
+    """A process's PSS in KiB per mapping (library name, or the kind of anonymous memory), largest first."""
+    sizes = {}
+    name = "?"
+    try:
+        lines = Path(f"/proc/{pid}/smaps").read_text().splitlines()
+    except OSError:
+        return []
+    for line in lines:
+        head = line.split()
+        if not head:
+            continue
+        if "-" in head[0] and ":" not in head[0]:
+            name = os.path.basename(head[5]) if len(head) > 5 else "[anon]"
+        elif head[0] == "Pss:":
+            sizes[name] = sizes.get(name, 0) + int(head[1])
+    return sorted(sizes.items(), key=lambda kv: -kv[1])
 
 
 def test_cold_start_and_memory(driver_server, demo):
@@ -65,7 +86,7 @@ def test_cold_start_and_memory(driver_server, demo):
         family, given = [part.strip().lower() for part in rows.find_element(By.CSS_SELECTOR, "td").text.split(",", 1)]
         open_patient(driver, f"{family} {given.split()[0]}")
         time.sleep(3)
-        pss, nprocs, parts = tree_pss_kib()
+        pss, nprocs, parts, detail = tree_pss_kib()
         line = (
             f"cold start to login form: {t_login_form:.2f} s; login to interactive search box: {t_search:.2f} s; "
             f"memory with a chart open: {pss / 1024:.0f} MiB PSS over {nprocs} processes ({', '.join(sorted(parts))})"
@@ -73,6 +94,7 @@ def test_cold_start_and_memory(driver_server, demo):
         print(line)
         OUT.mkdir(parents=True, exist_ok=True)
         (OUT / "figures.txt").write_text(line + "\n")
+        (OUT / "memory.txt").write_text("PSS in MiB by mapping, largest first\n" + "\n".join(detail) + "\n")
         assert pss > 0
     finally:
         driver.quit()
