@@ -85,7 +85,7 @@ def test_cold_start_and_memory(driver_server, demo):
         rows = wait(driver, "[data-testid=patient-table] tbody tr")
         family, given = [part.strip().lower() for part in rows.find_element(By.CSS_SELECTOR, "td").text.split(",", 1)]
         open_patient(driver, f"{family} {given.split()[0]}")
-        time.sleep(3)
+        time.sleep(float(os.environ.get("IDLE", "3")))
         pss, nprocs, parts, detail = tree_pss_kib()
         line = (
             f"cold start to login form: {t_login_form:.2f} s; login to interactive search box: {t_search:.2f} s; "

@@ -46,7 +46,7 @@ mod fake;
 pub use fake::{FailingKeyStore, MemoryKeyStore};
 pub use os::{OsKeyring, SERVICE};
 
-use argon2::{Algorithm, Argon2, Block, Params, Version};
+use argon2::{Algorithm, Argon2, Params, Version};
 use hmac::{Hmac, Mac};
 use rand::{CryptoRng, RngCore};
 use sha2::Sha256;
@@ -139,17 +139,9 @@ impl MasterKey {
             Some(MASTER_KEY_BYTES),
         )
         .map_err(derivation)?;
-        let block_count = params.block_count();
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let mut memory = Zeroizing::new(vec![Block::default(); block_count]);
         let mut out = Zeroizing::new([0u8; MASTER_KEY_BYTES]);
-        argon
-            .hash_password_into_with_memory(
-                passphrase.as_bytes(),
-                salt,
-                &mut *out,
-                memory.as_mut_slice(),
-            )
+        crate::password::argon2_into(&argon, passphrase.as_bytes(), salt, &mut *out)
             .map_err(derivation)?;
         Ok(Self(out))
     }

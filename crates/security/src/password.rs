@@ -11,9 +11,10 @@
 //! [`check_password_policy`] is separate from hashing: call it when a password is chosen,
 //! not when one is checked. Its messages never contain the password.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::{CryptoRng, RngCore};
+use zeroize::Zeroize as _;
 
 /// Memory cost in KiB (19 MiB), the OWASP minimum for argon2id.
 pub const MEMORY_KIB: u32 = 19 * 1024;
@@ -115,11 +116,44 @@ pub fn hash_password_with_rng(
     rng: &mut (impl RngCore + CryptoRng),
 ) -> Result<String, PasswordError> {
     let salt = SaltString::generate(rng);
-    let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params()?);
-    let hash = hasher
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(hashing)?;
+    let params = params()?;
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.as_salt().decode_b64(&mut salt_bytes).map_err(hashing)?;
+    let mut out = [0u8; 32];
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    argon2_into(&argon, password.as_bytes(), salt_bytes, &mut out).map_err(hashing)?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(hashing)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(hashing)?),
+    };
     Ok(hash.to_string())
+}
+
+/// Argon2 working memory is reserved at this size at least, so that the C allocator maps it
+/// on its own and unmaps it when freed. glibc serves requests under 32 MiB (its largest mmap
+/// threshold) from its heaps, and a freed 19 MiB there stays in the process: after one login
+/// the desktop app kept 19 MiB it never used again. Only the blocks argon2 touches become
+/// resident.
+const RESERVED_BLOCKS: usize = 32 * 1024 + 1;
+
+/// Argon2 into `out`, with working memory that is wiped and given back to the OS on return
+/// (the argon2 crate neither wipes nor reuses it).
+pub(crate) fn argon2_into(
+    argon: &Argon2<'_>,
+    secret: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    let blocks = argon.params().block_count();
+    let mut memory: Vec<Block> = Vec::with_capacity(blocks.max(RESERVED_BLOCKS));
+    memory.resize(blocks, Block::default());
+    let result = argon.hash_password_into_with_memory(secret, salt, out, memory.as_mut_slice());
+    // Only the used blocks: wiping the whole reservation would make it resident.
+    memory.iter_mut().for_each(zeroize::Zeroize::zeroize);
+    result
 }
 
 fn parse(phc: &str) -> Result<(PasswordHash<'_>, Params), PasswordError> {
@@ -149,12 +183,40 @@ fn parse(phc: &str) -> Result<(PasswordHash<'_>, Params), PasswordError> {
 /// Returns `Ok(false)` for a wrong password and an error only when the stored string is
 /// unusable or argon2 fails. The comparison is constant time.
 pub fn verify_password(phc: &str, candidate: &str) -> Result<bool, PasswordError> {
-    let (hash, _) = parse(phc)?;
-    match Argon2::default().verify_password(candidate.as_bytes(), &hash) {
-        Ok(()) => Ok(true),
-        Err(argon2::password_hash::Error::Password) => Ok(false),
-        Err(e) => Err(hashing(e)),
-    }
+    let (hash, params) = parse(phc)?;
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
+        return Err(PasswordError::MalformedHash {
+            reason: "salt or hash output missing".to_owned(),
+        });
+    };
+    let algorithm = Algorithm::new(hash.algorithm.as_str()).map_err(malformed)?;
+    let version = hash
+        .version
+        .map(Version::try_from)
+        .transpose()
+        .map_err(malformed)?
+        .unwrap_or_default();
+    let params = Params::new(
+        params.m_cost(),
+        params.t_cost(),
+        params.p_cost(),
+        Some(expected.len()),
+    )
+    .map_err(malformed)?;
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(malformed)?;
+    let mut out = vec![0u8; expected.len()];
+    argon2_into(
+        &Argon2::new(algorithm, version, params),
+        candidate.as_bytes(),
+        salt_bytes,
+        &mut out,
+    )
+    .map_err(hashing)?;
+    let matches = Output::new(&out).map_err(hashing)? == expected;
+    out.zeroize();
+    // `Output`'s equality is constant time.
+    Ok(matches)
 }
 
 /// Whether a stored hash was made with weaker settings than [`hash_password`] uses now.

@@ -31,6 +31,35 @@ fn right_password_verifies_and_wrong_one_does_not() {
 }
 
 #[test]
+fn hashes_agree_with_the_argon2_crates_own_phc_hasher_and_verifier() {
+    use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+    let ours = hash_password(GOOD).unwrap_or_else(|e| panic!("{e}"));
+    let parsed = PasswordHash::new(&ours).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(argon2::Argon2::default().verify_password(GOOD.as_bytes(), &parsed), Ok(()));
+    assert!(argon2::Argon2::default().verify_password(b"wrong", &parsed).is_err());
+
+    let salt = SaltString::from_b64("c29tZXNhbHRzb21lc2FsdA").unwrap_or_else(|e| panic!("{e}"));
+    let params = argon2::Params::new(19 * 1024, 2, 1, Some(32)).unwrap_or_else(|e| panic!("{e}"));
+    let theirs = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password(GOOD.as_bytes(), &salt)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
+    assert_eq!(verify_password(&theirs, GOOD), Ok(true));
+    assert_eq!(verify_password(&theirs, "wrong"), Ok(false));
+    // The same salt gives the same string both ways.
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let ours = hash_password_with_rng(GOOD, &mut rng).unwrap_or_else(|e| panic!("{e}"));
+    let salt = ours.split('$').nth(4).unwrap_or_default();
+    let salt = SaltString::from_b64(salt).unwrap_or_else(|e| panic!("{e}"));
+    let params = argon2::Params::new(19 * 1024, 2, 1, Some(32)).unwrap_or_else(|e| panic!("{e}"));
+    let theirs = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password(GOOD.as_bytes(), &salt)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
+    assert_eq!(ours, theirs);
+}
+
+#[test]
 fn salts_differ_between_hashes() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let (Ok(a), Ok(b)) = (
