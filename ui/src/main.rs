@@ -7,6 +7,7 @@ mod api;
 mod components;
 mod pages;
 mod state;
+mod time;
 
 use leptos::prelude::*;
 

@@ -16,6 +16,7 @@ mod imaging;
 mod patient;
 mod session;
 mod sync;
+mod units;
 
 pub use chart::*;
 pub use error::{ApiError, ErrorCode};
@@ -23,3 +24,4 @@ pub use imaging::*;
 pub use patient::*;
 pub use session::*;
 pub use sync::*;
+pub use units::unit_display;

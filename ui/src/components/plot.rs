@@ -2,13 +2,13 @@
 //! abnormal points marked, blood pressure as systolic and diastolic lines.
 
 use leptos::prelude::*;
-use meridian_api::ObservationRow;
+use meridian_api::{ObservationRow, unit_display};
 
 const W: f64 = 680.0;
 const H: f64 = 260.0;
 const LEFT: f64 = 56.0;
 const RIGHT: f64 = 40.0;
-const TOP: f64 = 16.0;
+const TOP: f64 = 28.0;
 const BOTTOM: f64 = 40.0;
 
 fn millis(rfc3339: &str) -> Option<f64> {
@@ -34,7 +34,7 @@ pub fn TrendPlot(rows: Vec<ObservationRow>, title: String) -> impl IntoView {
     // Series: (time, value, flagged). Blood pressure rows carry "s/d" text.
     let mut upper: Vec<(f64, f64, bool)> = Vec::new();
     let mut lower: Vec<(f64, f64, bool)> = Vec::new();
-    let unit = rows.iter().find_map(|r| r.unit.clone()).unwrap_or_default();
+    let unit = rows.iter().find_map(|r| r.unit.as_deref().map(unit_display)).unwrap_or_default();
     let (mut ref_lo, mut ref_hi) = (None, None);
     for r in &rows {
         let Some(t) = r.effective.as_deref().and_then(millis) else { continue };
@@ -123,7 +123,7 @@ pub fn TrendPlot(rows: Vec<ObservationRow>, title: String) -> impl IntoView {
                 {xticks.into_iter().map(|t| view! {
                     <text class="tick" x=x(t) y=H - BOTTOM + 18.0 text-anchor="middle">{date_label(t)}</text>
                 }).collect_view()}
-                <text class="unit" x=8 y=TOP + 4.0>{unit.clone()}</text>
+                <text class="unit" x=8 y=TOP - 12.0>{unit.clone()}</text>
                 <polyline class="series" points=upper_line/>
                 {has_lower.then(|| view! { <polyline class="series lower" points=lower_line/> })}
                 {points(upper, "pt")}

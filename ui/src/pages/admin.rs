@@ -127,7 +127,7 @@ pub fn Audit(patient: Option<String>) -> impl IntoView {
                             {v.into_iter().map(|r| view! {
                                 <tr class:flagged=r.flagged class:denied=r.outcome != "success">
                                     <td class="num">{r.seq}</td>
-                                    <td>{r.at.replace('T', " ").chars().take(19).collect::<String>()}</td>
+                                    <td>{crate::time::local_seconds(&r.at)}</td>
                                     <td>{r.username.clone().unwrap_or(r.user_id.clone())}</td>
                                     <td>{r.role.clone()}</td>
                                     <td>{r.action.clone()}</td>
@@ -176,7 +176,7 @@ fn InterfaceLog() -> impl IntoView {
                                 view! {
                                 <tr class:denied=bad>
                                     <td class="num">{m.seq}</td>
-                                    <td>{m.created_at.replace('T', " ").chars().take(19).collect::<String>()}</td>
+                                    <td>{crate::time::local_seconds(&m.created_at)}</td>
                                     <td>{m.direction}</td>
                                     <td>{m.peer}</td>
                                     <td class="mono">{m.message_type}</td>

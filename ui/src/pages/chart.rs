@@ -1,7 +1,7 @@
 //! A patient's chart: banner, summary, vitals with entry and trend, lab flowsheet, notes.
 
 use leptos::prelude::*;
-use meridian_api::{ChartSummary, ConflictChoice, ErrorCode, ObservationRow, RecordVitals, SyncConflict, VitalEntry};
+use meridian_api::{ChartSummary, ConflictChoice, ErrorCode, ObservationRow, RecordVitals, SyncConflict, VitalEntry, unit_display};
 
 use crate::api;
 use crate::components::banner::Banner;
@@ -124,7 +124,7 @@ fn Summary(chart: ChartSummary) -> impl IntoView {
                     view! { <ul>{chart.medications.into_iter().map(|m| view! { <li>{m.medication.display}<span class="muted">{format!("  {}", m.dosage.unwrap_or_default())}</span></li> }).collect_view()}</ul> }.into_any()
                 }}
             </section>
-            <section class="panel">
+            <section class="panel span2">
                 <h3>"Latest vitals"</h3>
                 <ObservationTable rows=chart.latest_vitals/>
             </section>
@@ -158,7 +158,7 @@ fn flag_cell(flag: Option<String>) -> impl IntoView {
 }
 
 fn when(r: &ObservationRow) -> String {
-    r.effective.as_deref().map(|e| e.replace('T', " ").chars().take(16).collect()).unwrap_or_default()
+    r.effective.as_deref().map(crate::time::recent).unwrap_or_default()
 }
 
 #[component]
@@ -173,7 +173,7 @@ fn ObservationTable(rows: Vec<ObservationRow>) -> impl IntoView {
                     <tr>
                         <td>{r.display.clone()}</td>
                         <td class="num">{value(&r)}</td>
-                        <td class="muted">{r.unit.clone().unwrap_or_default()}</td>
+                        <td class="muted">{r.unit.as_deref().map(unit_display).unwrap_or_default()}</td>
                         <td>{flag_cell(r.flag.clone())}</td>
                         <td class="muted when">{when(&r)}</td>
                     </tr>
@@ -267,7 +267,7 @@ fn Vitals(patient_id: String, latest: Vec<ObservationRow>, on_saved: impl Fn() +
                     }
                 }}
             </section>
-            <section class="panel">
+            <section class="panel span2">
                 <h3>"Latest"</h3>
                 <ObservationTable rows=latest/>
             </section>
@@ -278,7 +278,7 @@ fn Vitals(patient_id: String, latest: Vec<ObservationRow>, on_saved: impl Fn() +
                         {VITALS.iter().enumerate().map(|(i, (loinc, label, unit))| {
                             let sig = values.with_value(|v| v[i]);
                             view! {
-                                <label for=format!("v-{loinc}")>{format!("{label} ({unit})")}</label>
+                                <label for=format!("v-{loinc}")>{format!("{label} ({})", unit_display(unit))}</label>
                                 <input id=format!("v-{loinc}") inputmode="decimal" prop:value=move || sig.get() on:input=move |ev| sig.set(event_target_value(&ev))/>
                             }
                         }).collect_view()}
@@ -327,7 +327,7 @@ fn Flowsheet(patient_id: String, rows: Vec<ObservationRow>) -> impl IntoView {
             <p class="muted small">"Newest first. H/L abnormal, HH/LL critical. Click a test to plot it."</p>
             <div class="scroll">
                 <table class="grid flowsheet" data-testid="flowsheet">
-                    <thead><tr><th>"Test"</th>{times.iter().map(|t| view! { <th class="num">{t.replace('T', " ").chars().take(16).collect::<String>()}</th> }).collect_view()}</tr></thead>
+                    <thead><tr><th>"Test"</th>{times.iter().map(|t| view! { <th class="num">{crate::time::local(t)}</th> }).collect_view()}</tr></thead>
                     <tbody>
                         {tests.into_iter().map(|(code, display)| {
                             let cells = times.iter().map(|t| {
@@ -337,7 +337,7 @@ fn Flowsheet(patient_id: String, rows: Vec<ObservationRow>) -> impl IntoView {
                                     None => view! { <td></td> }.into_any(),
                                 }
                             }).collect_view();
-                            let unit = rows.with_value(|rows| rows.iter().find(|r| r.loinc.as_deref().unwrap_or(&r.display) == code).and_then(|r| r.unit.clone()).unwrap_or_default());
+                            let unit = rows.with_value(|rows| rows.iter().find(|r| r.loinc.as_deref().unwrap_or(&r.display) == code).and_then(|r| r.unit.as_deref().map(unit_display)).unwrap_or_default());
                             let sel = (code.clone(), display.clone());
                             view! {
                                 <tr class="clickable" tabindex="0" on:click=move |_| selected.set(Some(sel.clone()))>
@@ -369,7 +369,7 @@ fn Encounters(patient_id: String) -> impl IntoView {
         let pid = patient_id.clone();
         async move { api::encounters(&token, &pid).await }
     });
-    let day = |t: Option<String>| t.map(|t| t.replace('T', " ").chars().take(16).collect::<String>()).unwrap_or_default();
+    let day = |t: Option<String>| t.as_deref().map(crate::time::local).unwrap_or_default();
     view! {
         <section class="panel wide">
             <h3>"Encounters"</h3>

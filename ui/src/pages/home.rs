@@ -70,7 +70,7 @@ pub fn PatientTable(rows: Vec<PatientSummary>, #[prop(optional)] ward: bool) -> 
                             <td class="mono">{p.mrn.unwrap_or_default()}</td>
                             <td class="mono">{p.abha.unwrap_or_default()}</td>
                             {ward.then(|| {
-                                let last = p.last_vitals.clone().map(|t| t.replace('T', " ").chars().take(16).collect::<String>()).unwrap_or_else(|| "never".into());
+                                let last = p.last_vitals.as_deref().map(crate::time::recent).unwrap_or_else(|| "never".into());
                                 if p.vitals_due {
                                     view! { <td><span class="flag abnormal">"DUE"</span>{format!(" last {last}")}</td> }.into_any()
                                 } else {

@@ -60,7 +60,7 @@ pub fn Root() -> impl IntoView {
 
 /// The status line's sync text: honest about what is and is not on the hospital's server.
 fn sync_line(s: &meridian_api::SyncStatus) -> String {
-    let when = |t: &Option<String>| t.as_deref().map(|t| t.replace('T', " ").chars().take(16).collect::<String>());
+    let when = |t: &Option<String>| t.as_deref().map(crate::time::recent);
     let mut line = match s.state.as_str() {
         "local-only" => "Sync: local only — no hospital server is configured; all changes are kept on this machine".to_owned(),
         "online" => format!("Sync: online — last synced {}", when(&s.last_success).unwrap_or_else(|| "just now".into())),
