@@ -1,6 +1,7 @@
 //! Integration tests for the encrypted store: real SQLCipher files in temporary folders.
 
 mod audit;
+mod exit;
 mod open;
 mod resources;
 
