@@ -164,8 +164,8 @@ fn main() {
     let mut closing = closing;
     app.run(move |_, event| {
         // Close the database (checkpoint, then every connection on its own thread) before the
-        // process exits: a connection still closing while libc's exit handlers tear down
-        // SQLCipher's crypto library crashes the process.
+        // process exits: SQLCipher's exit handlers free its private heap and crypto provider,
+        // and a connection still at work then crashes the process.
         if let tauri::RunEvent::Exit = event
             && let Some(core) = closing.take()
         {

@@ -328,8 +328,8 @@ fn secret(env: &str, prompt: &str) -> Result<String, AppError> {
 }
 
 /// Apps opened by this run. They are closed before the process exits, on every path (errors
-/// included): a connection still closing on its sqlx worker thread while libc's exit handlers
-/// tear down SQLCipher's crypto library crashes the process (SIGSEGV in sqlite3FreeCodecArg).
+/// included): a connection still at work on its sqlx worker thread when SQLCipher's exit
+/// handlers free its private heap and crypto provider crashes the process (SIGSEGV).
 static OPENED: std::sync::Mutex<Vec<App>> = std::sync::Mutex::new(Vec::new());
 
 fn opened(app: App) -> App {
