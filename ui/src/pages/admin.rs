@@ -122,7 +122,7 @@ pub fn Audit(patient: Option<String>) -> impl IntoView {
                 Some(Ok(v)) if v.is_empty() => view! { <p class="muted">"Enter a patient's MRN to see every access to the record."</p> }.into_any(),
                 Some(Ok(v)) => view! {
                     <table class="grid compact" data-testid="audit-table">
-                        <thead><tr><th>"#"</th><th>"When (UTC)"</th><th>"User"</th><th>"Role"</th><th>"Action"</th><th>"Outcome"</th><th>"Detail"</th></tr></thead>
+                        <thead><tr><th>"#"</th><th>"When"</th><th>"User"</th><th>"Role"</th><th>"Action"</th><th>"Outcome"</th><th>"Detail"</th></tr></thead>
                         <tbody>
                             {v.into_iter().map(|r| view! {
                                 <tr class:flagged=r.flagged class:denied=r.outcome != "success">
@@ -169,7 +169,7 @@ fn InterfaceLog() -> impl IntoView {
                 Some(Ok(v)) if v.is_empty() => view! { <p class="muted">"No HL7 messages yet."</p> }.into_any(),
                 Some(Ok(v)) => view! {
                     <table class="grid compact" data-testid="interface-log">
-                        <thead><tr><th>"#"</th><th>"When (UTC)"</th><th>"Dir"</th><th>"Peer"</th><th>"Type"</th><th>"Control id"</th><th>"ACK"</th><th>"Tries"</th><th>"Error"</th></tr></thead>
+                        <thead><tr><th>"#"</th><th>"When"</th><th>"Dir"</th><th>"Peer"</th><th>"Type"</th><th>"Control id"</th><th>"ACK"</th><th>"Tries"</th><th>"Error"</th></tr></thead>
                         <tbody>
                             {v.into_iter().map(|m| {
                                 let bad = m.ack_code.as_deref().is_some_and(|c| c != "AA" && c != "CA") || m.last_error.is_some();

@@ -122,8 +122,9 @@ pub fn Notes(patient_id: String) -> impl IntoView {
                     Some(Ok(v)) => view! {
                         <ul class="note-list" data-testid="note-list">
                             {v.into_iter().map(|n| {
-                                let label = format!("{} · {} · {}", n.title, n.status, n.date.clone().unwrap_or_default().chars().take(10).collect::<String>());
-                                view! { <li><button class="link" on:click=move |_| open(n.clone())>{label}</button></li> }
+                                let title = n.title.clone();
+                                let meta = format!("{} · {}", n.status, n.date.clone().unwrap_or_default().chars().take(10).collect::<String>());
+                                view! { <li><button class="link" on:click=move |_| open(n.clone())><span>{title}</span><span class="muted small">{meta}</span></button></li> }
                             }).collect_view()}
                         </ul>
                     }.into_any(),
