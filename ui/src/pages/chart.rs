@@ -142,6 +142,15 @@ fn Summary(chart: ChartSummary) -> impl IntoView {
     }
 }
 
+/// A conflicting element's value: instants in local time, a missing one as a dash.
+fn shown(v: Option<String>) -> String {
+    match v {
+        Some(v) if v.len() > 10 && v.as_bytes().get(10) == Some(&b'T') && v.as_bytes()[..4].iter().all(u8::is_ascii_digit) => crate::time::local_seconds(&v),
+        Some(v) => v,
+        None => "—".into(),
+    }
+}
+
 fn value(r: &ObservationRow) -> String {
     r.value_text.clone().or_else(|| r.value.map(|v| format!("{v}"))).unwrap_or_else(|| "—".into())
 }
@@ -440,7 +449,7 @@ fn Conflicts(patient_id: String, on_done: impl Fn() + Copy + Send + Sync + 'stat
                     <thead><tr><th>"Element"</th><th>"This workstation"</th><th>"Hospital server"</th></tr></thead>
                     <tbody>
                         {c.fields.into_iter().map(|f| view! {
-                            <tr><td title=f.path>{f.label}</td><td>{f.local.unwrap_or_else(|| "—".into())}</td><td>{f.server.unwrap_or_else(|| "—".into())}</td></tr>
+                            <tr><td title=f.path>{f.label}</td><td>{shown(f.local)}</td><td>{shown(f.server)}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>
