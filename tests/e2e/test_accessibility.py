@@ -3,7 +3,7 @@
 WebKit computed, against the background actually behind each element."""
 from selenium.webdriver.common.by import By
 
-from test_desktop import click, login, open_patient, wait
+from test_desktop import click, login, open_patient, shot, wait
 
 # What a clinician reads on the home list and in a chart: identity, allergies, flags, muted
 # times and units, links, tabs, tables and the status line.
@@ -84,6 +84,7 @@ def test_text_contrast_meets_wcag_aa_in_light_and_dark_themes(app, demo):
     click(app, xpath="//footer//button[normalize-space(.)='Dark theme']")
     wait(app, ".app.dark")
     dark, bad_dark = failures(app)
+    shot(app, "18-dark-theme-flowsheet")
     assert not bad_light, f"light theme below WCAG AA: {bad_light}"
     assert not bad_dark, f"dark theme below WCAG AA: {bad_dark}"
     assert {m["sel"] for m in light} == {m["sel"] for m in dark}, "both themes were measured on the same screen"
