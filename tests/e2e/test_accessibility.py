@@ -1,9 +1,7 @@
 """Contrast of what clinicians read, measured in the real window in both themes: WCAG 2.1 AA,
 4.5:1 for text and 3:1 for large text (24 px, or 18.66 px bold). The colours are the ones
 WebKit computed, against the background actually behind each element."""
-from selenium.webdriver.common.by import By
-
-from test_desktop import click, login, open_patient, shot, wait
+from test_desktop import click, login, open_first_listed_patient, shot, wait
 
 # What a clinician reads on the home list and in a chart: identity, allergies, flags, muted
 # times and units, links, tabs, tables and the status line.
@@ -75,9 +73,7 @@ def failures(driver):
 def test_text_contrast_meets_wcag_aa_in_light_and_dark_themes(app, demo):
     _, accounts = demo
     login(app, accounts, "dr.garcia")
-    rows = wait(app, "[data-testid=patient-table] tbody tr")
-    family, given = [part.strip().lower() for part in rows.find_element(By.CSS_SELECTOR, "td").text.split(",", 1)]
-    open_patient(app, f"{family} {given.split()[0]}")
+    open_first_listed_patient(app)
     click(app, "#tab-labs")
     wait(app, ".grid td")
     light, bad_light = failures(app)

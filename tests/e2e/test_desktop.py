@@ -68,6 +68,13 @@ def open_patient(driver, name_prefix):
     return wait(driver, "[data-testid=banner-name]")
 
 
+def open_first_listed_patient(driver):
+    """Opens the first patient of the home list by searching for their name, as a user would."""
+    rows = wait(driver, "[data-testid=patient-table] tbody tr")
+    family, given = [part.strip().lower() for part in rows.find_element(By.CSS_SELECTOR, "td").text.split(",", 1)]
+    return open_patient(driver, f"{family} {given.split()[0]}")
+
+
 def test_login_errors_keep_typed_input(app, demo):
     _, accounts = demo
     wait(app, "#username").send_keys("dr.garcia")
@@ -209,9 +216,7 @@ def test_pharmacist_is_refused_notes_and_admin_sees_it(app, demo):
 def test_lock_keeps_typed_text_and_lockout_is_explained(app, demo):
     _, accounts = demo
     login(app, accounts, "nurse.kim")
-    rows = wait(app, "[data-testid=patient-table] tbody tr")
-    family, given = [part.strip().lower() for part in rows.find_element(By.CSS_SELECTOR, "td").text.split(",", 1)]
-    open_patient(app, f"{family} {given.split()[0]}")
+    open_first_listed_patient(app)
     click(app, "#tab-vitals")
     wait(app, "#v-9279-1").send_keys("18")
     # The user steps away: the lock screen covers the chart, the typed value waits underneath.

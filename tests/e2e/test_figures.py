@@ -4,11 +4,10 @@ import os
 import time
 from pathlib import Path
 
-from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 
 from conftest import OUT, new_session
-from test_desktop import login, open_patient, wait
+from test_desktop import login, open_first_listed_patient, wait
 
 
 def tree_pss_kib(root_name="meridian-desktop"):
@@ -82,9 +81,7 @@ def test_cold_start_and_memory(driver_server, demo):
         login(driver, accounts, "nurse.kim")
         wait(driver, "#search")
         t_search = time.monotonic() - t1
-        rows = wait(driver, "[data-testid=patient-table] tbody tr")
-        family, given = [part.strip().lower() for part in rows.find_element(By.CSS_SELECTOR, "td").text.split(",", 1)]
-        open_patient(driver, f"{family} {given.split()[0]}")
+        open_first_listed_patient(driver)
         time.sleep(float(os.environ.get("IDLE", "3")))
         pss, nprocs, parts, detail = tree_pss_kib()
         line = (
