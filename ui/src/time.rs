@@ -28,6 +28,11 @@ pub fn local_seconds(t: &str) -> String {
     parse(t).map_or_else(|| t.chars().take(19).collect(), |d| format(&d, true))
 }
 
+/// An instant in local time to the second, or `None` when `t` does not parse as one.
+pub fn instant(t: &str) -> Option<String> {
+    parse(t).map(|d| format(&d, true))
+}
+
 /// "just now", "25 min ago", "3 h ago" within the last day; otherwise [`local`].
 pub fn recent(t: &str) -> String {
     let Some(d) = parse(t) else { return local(t) };

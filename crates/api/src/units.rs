@@ -16,10 +16,11 @@ pub fn unit_display(code: &str) -> String {
     let mut rest = code;
     while let Some(c) = rest.chars().next() {
         if c == '{' {
-            // An annotation: its text, underscores as spaces.
             let end = rest.find('}').map_or(rest.len(), |i| i + 1);
             let inner = rest[1..end].trim_end_matches('}');
-            let words: Vec<String> = inner.split(['_', ' ']).map(atom).collect();
+            // An annotation: its words as written (CD4, T3), underscores as spaces; only a
+            // body-surface "m2" is a power.
+            let words: Vec<&str> = inner.split(['_', ' ']).map(|w| if w == "m2" { "m²" } else { w }).collect();
             out.push_str(&words.join(" "));
             rest = &rest[end..];
         } else if c == '/' || c == '.' {
@@ -116,6 +117,8 @@ mod tests {
             ("umol/L", "µmol/L"),
             ("[iU]/L", "IU/L"),
             ("{INR}", "INR"),
+            ("{CD4_cells}/uL", "CD4 cells/µL"),
+            ("{T3}", "T3"),
             ("{ratio}", "ratio"),
             ("mg.h/L", "mg·h/L"),
             ("m2", "m²"),

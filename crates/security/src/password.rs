@@ -4,7 +4,7 @@
 //! random 16-byte salt from the OS generator, and a 32-byte output, written as a PHC string
 //! such as `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`. Verification takes the parameters
 //! from the stored string (so hashes made under older parameters keep working; see
-//! [`needs_rehash`]) and compares in constant time inside the `argon2` crate. Stored strings
+//! [`needs_rehash`]) and compares in constant time (`password_hash::Output`). Stored strings
 //! asking for far more work than this crate would ever write are refused, so that a tampered
 //! row cannot turn a login into a denial of service.
 //!
@@ -132,11 +132,11 @@ pub fn hash_password_with_rng(
     Ok(hash.to_string())
 }
 
-/// Argon2 working memory is reserved at this size at least, so that the C allocator maps it
-/// on its own and unmaps it when freed. glibc serves requests under 32 MiB (its largest mmap
-/// threshold) from its heaps, and a freed 19 MiB there stays in the process: after one login
-/// the desktop app kept 19 MiB it never used again. Only the blocks argon2 touches become
-/// resident.
+/// Argon2 working memory is reserved at this size at least, so that the C allocator normally
+/// maps it on its own and unmaps it when freed (glibc still serves it from a heap that happens
+/// to hold 32 MiB free). Requests under 32 MiB, glibc's largest mmap threshold, come from its
+/// heaps, and a freed 19 MiB there stays in the process: after one login the desktop app kept
+/// 19 MiB it never used again. Only the blocks argon2 touches become resident.
 const RESERVED_BLOCKS: usize = 32 * 1024 + 1;
 
 /// Argon2 into `out`, with working memory that is wiped and given back to the OS on return
@@ -196,13 +196,7 @@ pub fn verify_password(phc: &str, candidate: &str) -> Result<bool, PasswordError
         .transpose()
         .map_err(malformed)?
         .unwrap_or_default();
-    let params = Params::new(
-        params.m_cost(),
-        params.t_cost(),
-        params.p_cost(),
-        Some(expected.len()),
-    )
-    .map_err(malformed)?;
+    // The parameters as stored: costs, output length, and any key id or associated data.
     let mut salt_bytes = [0u8; 64];
     let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(malformed)?;
     let mut out = vec![0u8; expected.len()];

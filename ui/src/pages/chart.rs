@@ -142,10 +142,11 @@ fn Summary(chart: ChartSummary) -> impl IntoView {
     }
 }
 
-/// A conflicting element's value: instants in local time, a missing one as a dash.
+/// A conflicting element's value: an instant in local time (only when the whole value parses
+/// as one), a missing one as a dash, anything else as written.
 fn shown(v: Option<String>) -> String {
     match v {
-        Some(v) if v.len() > 10 && v.as_bytes().get(10) == Some(&b'T') && v.as_bytes()[..4].iter().all(u8::is_ascii_digit) => crate::time::local_seconds(&v),
+        Some(v) if v.as_bytes().get(10) == Some(&b'T') && v.as_bytes()[..4].iter().all(u8::is_ascii_digit) => crate::time::instant(&v).unwrap_or(v),
         Some(v) => v,
         None => "—".into(),
     }

@@ -85,10 +85,12 @@ impl App {
                         Applied::Written
                     } else if let Some(own) = own_earlier(tx, rtype, id, &head, &state, &remote).await? {
                         // This workstation's own push whose answer was lost, edited here since:
-                        // agreed on that version; the push sends the edit over it.
+                        // agreed on that version; the push sends the edit over it. (Not while a
+                        // conflict is open: a person decides that one against what it shows.)
                         tx.set_sync_state(rtype, id, own, server_version).await?;
                         tx.mark_outbox_sent(rtype, id, own).await?;
-                        Applied::Known
+                        ctx.detail = Some(format!("sync:own-earlier:{own}"));
+                        return Ok(Applied::Known);
                     } else {
                         let body = meridian_fhir::to_json_vec(&remote).map_err(|e| crate::AppError::Internal(e.to_string()))?;
                         keep_conflict(tx, rtype, id, patient.clone(), &head, &state, server_version, Some(body)).await?;
@@ -105,6 +107,9 @@ impl App {
 
 async fn own_earlier(tx: &mut Tx, rtype: &str, id: &str, head: &Option<meridian_store::Head>, state: &Option<meridian_store::SyncState>, remote: &Resource) -> Result<Option<i64>> {
     let Some(head) = head else { return Ok(None) };
+    if tx.open_conflict(rtype, id).await?.is_some() {
+        return Ok(None);
+    }
     let after = state.as_ref().map_or(0, |s| s.local_version);
     super::own_earlier_version(tx, rtype, id, after, head.version, remote).await
 }

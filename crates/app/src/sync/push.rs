@@ -35,9 +35,9 @@ const BATCH: i64 = 200;
 enum Settled {
     /// Agreed, or kept as a conflict: nothing more to send.
     Done,
-    /// The server holds an earlier local version under this server version: send the
-    /// current one over it.
-    SendOver(String),
+    /// The server holds local version `own` as server `version` (now recorded as agreed):
+    /// send the current one over it.
+    SendOver { own: i64, version: String },
 }
 
 impl App {
@@ -136,7 +136,7 @@ impl FhirSync {
         Ok(report)
     }
 
-    async fn push_one(&self, item: PushItem, report: &mut PushReport) -> Result<(), SyncError> {
+    async fn push_one(&self, mut item: PushItem, report: &mut PushReport) -> Result<(), SyncError> {
         let app = &self.app;
         let Some(resource) = &item.resource else {
             // A deletion: nothing to do if the server never had it.
@@ -158,7 +158,10 @@ impl FhirSync {
             match self.client.read(&item.rtype, &item.id).await {
                 Ok(Some(there)) => match self.settle(&item, resource, there, true, report).await? {
                     Settled::Done => return Ok(()),
-                    Settled::SendOver(version) => if_match = Some(version),
+                    Settled::SendOver { own, version } => {
+                        if_match = Some(version.clone());
+                        item.base = Some((own, version));
+                    }
                 },
                 Ok(None) => {}
                 Err(e) => return self.failed(&item, e, report).await,
@@ -181,7 +184,11 @@ impl FhirSync {
                     match self.client.read(&item.rtype, &item.id).await {
                         Ok(Some(there)) => match self.settle(&item, resource, there, own_allowed, report).await? {
                             Settled::Done => return Ok(()),
-                            Settled::SendOver(version) => if_match = Some(version),
+                            // A conflict found on the next send is against this agreement.
+                            Settled::SendOver { own, version } => {
+                                if_match = Some(version.clone());
+                                item.base = Some((own, version));
+                            }
                         },
                         Ok(None) => return self.conflict(&item, "deleted".into(), None, report).await,
                         Err(e) => return self.failed(&item, e, report).await,
@@ -208,7 +215,7 @@ impl FhirSync {
             let after = item.base.as_ref().map_or(0, |b| b.0);
             if let Some(own) = self.app.sync_own_earlier(&item.rtype, &item.id, after, item.version, &there.resource).await? {
                 self.app.sync_mark_sent(&item.rtype, &item.id, own, &version).await?;
-                return Ok(Settled::SendOver(version));
+                return Ok(Settled::SendOver { own, version });
             }
         }
         self.conflict(item, version, Some(&there.resource), report).await?;

@@ -60,6 +60,23 @@ fn hashes_agree_with_the_argon2_crates_own_phc_hasher_and_verifier() {
 }
 
 #[test]
+fn stored_hashes_with_associated_data_or_another_output_length_verify() {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::from_b64("c29tZXNhbHRzb21lc2FsdA").unwrap_or_else(|e| panic!("{e}"));
+    let data = argon2::AssociatedData::new(b"meridian").unwrap_or_else(|e| panic!("{e}"));
+    let mut builder = argon2::ParamsBuilder::new();
+    builder.m_cost(4096).t_cost(1).p_cost(1).output_len(24).data(data);
+    let params = builder.build().unwrap_or_else(|e| panic!("{e}"));
+    let theirs = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password(GOOD.as_bytes(), &salt)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_string();
+    assert!(theirs.contains("data="), "{theirs}");
+    assert_eq!(verify_password(&theirs, GOOD), Ok(true));
+    assert_eq!(verify_password(&theirs, "wrong"), Ok(false));
+}
+
+#[test]
 fn salts_differ_between_hashes() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let (Ok(a), Ok(b)) = (
