@@ -808,7 +808,7 @@ async fn sync(cli: &Cli, command: &SyncCommand) -> Result<ExitCode, AppError> {
                     }
                 }
                 Err(e) => {
-                    eprintln!("sync stopped: {e}");
+                    eprintln!("sync stopped: {}", e.data_free());
                     return Ok(ExitCode::from(5));
                 }
             }

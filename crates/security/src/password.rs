@@ -196,10 +196,10 @@ pub fn verify_password(phc: &str, candidate: &str) -> Result<bool, PasswordError
         .transpose()
         .map_err(malformed)?
         .unwrap_or_default();
-    // The parameters as stored: costs, output length, and any key id or associated data.
     let mut salt_bytes = [0u8; 64];
     let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(malformed)?;
     let mut out = vec![0u8; expected.len()];
+    // The parameters as stored: costs, output length, and any associated data.
     argon2_into(
         &Argon2::new(algorithm, version, params),
         candidate.as_bytes(),

@@ -55,6 +55,15 @@ impl SyncError {
             SyncError::App(_) => false,
         }
     }
+
+    /// The reason as a status line, log or terminal may show it: server text (which may echo
+    /// a record) is reduced to the status and the issue codes.
+    pub fn data_free(&self) -> String {
+        match self {
+            SyncError::Server(c) => data_free(c),
+            SyncError::App(a) => a.to_string(),
+        }
+    }
 }
 
 /// What one push did.
@@ -118,12 +127,8 @@ impl FhirSync {
             Ok((pushed, pulled))
         }
         .await;
-        // The status line shows this to every user: server text (which may echo a record) is
-        // reduced to status and issue codes.
-        let shown = result.as_ref().err().map(|e: &SyncError| match e {
-            SyncError::Server(c) => data_free(c),
-            SyncError::App(a) => a.to_string(),
-        });
+        // The status line shows this to every user.
+        let shown = result.as_ref().err().map(SyncError::data_free);
         self.app.record_sync_outcome(&self.server, shown).await?;
         result
     }
@@ -203,5 +208,25 @@ pub(crate) fn conflict_row(
         resolved_at: None,
         resolution: None,
         resolved_by: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use meridian_fhirclient::{ClientError, ClientErrorKind, Issue, OutcomeSummary};
+
+    use super::SyncError;
+
+    #[test]
+    fn a_refusal_is_reported_without_the_servers_text() {
+        // Servers echo input in `diagnostics`: here a patient's name.
+        let outcome = OutcomeSummary {
+            issues: vec![Issue { severity: "error".into(), code: "invariant".into(), diagnostics: Some("Patient Olive Offline: birthDate in the future".into()), expression: vec![] }],
+        };
+        let e = SyncError::Server(ClientError { kind: ClientErrorKind::Rejected { status: 422, outcome: Some(outcome) }, interaction: "update" });
+        assert!(e.to_string().contains("Olive"), "the full error carries the server's text, which is why it is not printed");
+        let shown = e.data_free();
+        assert!(!shown.contains("Olive") && !shown.contains("birthDate"), "{shown}");
+        assert!(shown.contains("422") && shown.contains("invariant"), "{shown}");
     }
 }
